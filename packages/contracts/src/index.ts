@@ -1,0 +1,3 @@
+export * from './api-errors';
+export * from './image-params';
+export * from './model-registry';

@@ -1,0 +1,2 @@
+export * from './image-job-catalog';
+export * from './storage-keys';

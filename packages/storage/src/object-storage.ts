@@ -1,0 +1,48 @@
+/**
+ * Where job inputs and outputs live. Jobs in Redis carry only keys into this store.
+ * Implementations: S3ObjectStorage (any S3-compatible server) and LocalObjectStorage
+ * (a directory, the embedded default, with links served and verified by the API).
+ */
+export interface StoredObjectInfo {
+  size: number;
+  contentType: string;
+}
+
+export interface PutOptions {
+  contentType: string;
+}
+
+export interface SignedUrlOptions {
+  /** Seconds the link stays valid. OpenAI's image links last 60 minutes. */
+  expiresInSeconds: number;
+}
+
+export interface ObjectStorage {
+  readonly kind: 's3' | 'local';
+  /** Writes (or overwrites) the object. */
+  put(key: string, body: Buffer, options: PutOptions): Promise<void>;
+  /** Reads the whole object; rejects with ObjectNotFoundError when absent. */
+  get(key: string): Promise<Buffer>;
+  /** Size and type, or null when absent. */
+  head(key: string): Promise<StoredObjectInfo | null>;
+  /** Deletes the object; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** A GET link valid for the given time, reachable by the API's callers. */
+  signedUrl(key: string, options: SignedUrlOptions): Promise<string>;
+  /** Throws when the store cannot be reached (readiness probe). */
+  ping(): Promise<void>;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`object not found: ${key}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** Keys are built by our code, but reject anything that could escape a directory or bucket prefix. */
+export function assertValidKey(key: string): void {
+  if (key.length === 0 || key.length > 512 || key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '') || /[\\\0]/.test(key)) {
+    throw new Error(`invalid object key: ${JSON.stringify(key)}`);
+  }
+}

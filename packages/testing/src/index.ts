@@ -1,0 +1,2 @@
+export * from './redis-harness';
+export { findFreePort, RedisServerProcess } from '@imageforge/embedded-redis';
