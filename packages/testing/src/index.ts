@@ -1,2 +1,3 @@
 export * from './redis-harness';
 export { findFreePort, RedisServerProcess } from '@imageforge/embedded-redis';
+export * from './s3-harness';
