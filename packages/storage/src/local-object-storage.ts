@@ -1,0 +1,153 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { assertValidKey, ObjectNotFoundError, type ObjectStorage, type PutOptions, type SignedUrlOptions, type StoredObjectInfo } from './object-storage';
+
+export interface LocalObjectStorageOptions {
+  /**
+   * Directory holding the store. Objects live under `objects/<key>` as plain files (easy to inspect),
+   * their content types under `meta/<key>.json` (a separate tree, so no key can collide with a sidecar),
+   * and writes in progress under `tmp/`. Created on first use.
+   */
+  root: string;
+  /** Base URL of the API that serves `/v1/files/...`, as callers reach it, e.g. `https://images.example.com`. */
+  publicBaseUrl: string;
+  /** Secret for the HMAC that signs links; every API instance serving the files must share it. */
+  signingSecret: string;
+}
+
+/** Path under `publicBaseUrl` where the API serves this store's files. */
+export const LOCAL_FILES_ROUTE = '/v1/files';
+
+const FALLBACK_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * Stores objects in a directory; the embedded default when no S3 server is configured.
+ * Writes go to a temp file renamed into place, so a reader never sees half an object and a retried job
+ * overwrites cleanly. Links point at the API, which checks them with `verifySignature` and serves `get`.
+ */
+export class LocalObjectStorage implements ObjectStorage {
+  readonly kind = 'local' as const;
+  private readonly root: string;
+  private readonly publicBaseUrl: string;
+  private readonly signingSecret: string;
+
+  constructor(options: LocalObjectStorageOptions) {
+    if (options.signingSecret.length === 0) throw new Error('LocalObjectStorage: signingSecret must not be empty');
+    this.root = options.root;
+    this.publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+    this.signingSecret = options.signingSecret;
+  }
+
+  async put(key: string, body: Buffer, options: PutOptions): Promise<void> {
+    assertValidKey(key);
+    // Data first: a reader racing an overwrite may pair new bytes with the old type for an instant, but
+    // never sees a type without bytes.
+    await this.writeAtomically(this.objectPath(key), body);
+    await this.writeAtomically(this.metaPath(key), JSON.stringify({ contentType: options.contentType }));
+  }
+
+  async get(key: string): Promise<Buffer> {
+    assertValidKey(key);
+    try {
+      return await readFile(this.objectPath(key));
+    } catch (error) {
+      if (isMissing(error)) throw new ObjectNotFoundError(key);
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<StoredObjectInfo | null> {
+    assertValidKey(key);
+    let size: number;
+    try {
+      const stats = await stat(this.objectPath(key));
+      if (!stats.isFile()) return null;
+      size = stats.size;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+    return { size, contentType: await this.readContentType(key) };
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    await rm(this.objectPath(key), { force: true });
+    await rm(this.metaPath(key), { force: true });
+  }
+
+  async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
+    assertValidKey(key);
+    const expires = Math.floor(Date.now() / 1000) + options.expiresInSeconds;
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return `${this.publicBaseUrl}${LOCAL_FILES_ROUTE}/${path}?expires=${expires}&signature=${this.sign(key, expires)}`;
+  }
+
+  /**
+   * Checks a link's query parameters for `key` (the decoded path after `/v1/files/`).
+   * `expires` is in unix seconds, `nowMs` in milliseconds (default: the current time). False when expired,
+   * malformed or signed for another key or secret.
+   */
+  verifySignature(key: string, expires: string | number, signature: string, nowMs: number = Date.now()): boolean {
+    const expiresAt = typeof expires === 'number' ? expires : /^\d{1,15}$/.test(expires) ? Number(expires) : NaN;
+    if (!Number.isSafeInteger(expiresAt) || expiresAt * 1000 < nowMs) return false;
+    try {
+      assertValidKey(key);
+    } catch {
+      return false;
+    }
+    if (!/^[0-9a-f]{64}$/.test(signature)) return false;
+    return timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(this.sign(key, expiresAt), 'hex'));
+  }
+
+  /** Fails when the root cannot be created or written (readiness probe). */
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await access(this.root, constants.R_OK | constants.W_OK);
+  }
+
+  private sign(key: string, expires: number): string {
+    // `expires` is digits only, so the message splits unambiguously at its last newline: no other
+    // key/expiry pair signs the same bytes.
+    return createHmac('sha256', this.signingSecret).update(`${key}\n${expires}`).digest('hex');
+  }
+
+  private async readContentType(key: string): Promise<string> {
+    try {
+      const meta = JSON.parse(await readFile(this.metaPath(key), 'utf8')) as { contentType?: unknown };
+      return typeof meta.contentType === 'string' ? meta.contentType : FALLBACK_CONTENT_TYPE;
+    } catch (error) {
+      if (isMissing(error)) return FALLBACK_CONTENT_TYPE;
+      throw error;
+    }
+  }
+
+  private async writeAtomically(path: string, data: Buffer | string): Promise<void> {
+    const tmpDir = join(this.root, 'tmp');
+    const tmpPath = join(tmpDir, randomUUID());
+    await mkdir(tmpDir, { recursive: true });
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      await writeFile(tmpPath, data);
+      await rename(tmpPath, path);
+    } catch (error) {
+      await rm(tmpPath, { force: true });
+      throw error;
+    }
+  }
+
+  private objectPath(key: string): string {
+    return join(this.root, 'objects', key);
+  }
+
+  private metaPath(key: string): string {
+    return join(this.root, 'meta', `${key}.json`);
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR';
+}

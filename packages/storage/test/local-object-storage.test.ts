@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOCAL_FILES_ROUTE, LocalObjectStorage } from '../src';
+import { describeObjectStorageConformance } from './object-storage.conformance';
+
+const SECRET = 'test-signing-secret-0123456789';
+const BASE_URL = 'http://api.example.test:8080';
+
+/** Checks a link the way the API's file route does: decode the path, verify, then read. */
+async function readLocalSignedUrl(storage: LocalObjectStorage, link: string): Promise<Buffer | null> {
+  const url = new URL(link);
+  const routePrefix = `${LOCAL_FILES_ROUTE}/`;
+  if (url.origin !== BASE_URL || !url.pathname.startsWith(routePrefix)) return null;
+  const key = url.pathname.slice(routePrefix.length).split('/').map(decodeURIComponent).join('/');
+  const valid = storage.verifySignature(key, url.searchParams.get('expires') ?? '', url.searchParams.get('signature') ?? '');
+  return valid ? storage.get(key) : null;
+}
+
+async function tempRoot(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'local-storage-'));
+}
+
+describeObjectStorageConformance(LocalObjectStorage.name, async () => {
+  const root = await tempRoot();
+  const storage = new LocalObjectStorage({ root, publicBaseUrl: BASE_URL, signingSecret: SECRET });
+  return {
+    storage,
+    readSignedUrl: (url) => readLocalSignedUrl(storage, url),
+    teardown: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe(LocalObjectStorage.name, () => {
+  let root: string;
+  let storage: LocalObjectStorage;
+  beforeEach(async () => {
+    root = await tempRoot();
+    storage = new LocalObjectStorage({ root, publicBaseUrl: `${BASE_URL}/`, signingSecret: SECRET });
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  async function signedParams(key: string, expiresInSeconds = 3600): Promise<{ url: URL; expires: string; signature: string }> {
+    const url = new URL(await storage.signedUrl(key, { expiresInSeconds }));
+    return { url, expires: url.searchParams.get('expires') ?? '', signature: url.searchParams.get('signature') ?? '' };
+  }
+
+  it('links to the API files route with each key segment encoded and no doubled slash', async () => {
+    const { url, expires } = await signedParams('jobs/j 1/output/0+a.png', 600);
+    expect(`${url.origin}${url.pathname}`).toBe(`${BASE_URL}/v1/files/jobs/j%201/output/0%2Ba.png`);
+    expect(Number(expires) - Date.now() / 1000).toBeGreaterThan(590);
+    expect(Number(expires) - Date.now() / 1000).toBeLessThanOrEqual(600);
+  });
+
+  it('accepts the parameters of its own link until the expiry and not after', async () => {
+    const { expires, signature } = await signedParams('jobs/j1/output/0.png', 60);
+    expect(storage.verifySignature('jobs/j1/output/0.png', expires, signature)).toBe(true);
+    expect(storage.verifySignature('jobs/j1/output/0.png', Number(expires), signature, Number(expires) * 1000)).toBe(true);
+    expect(storage.verifySignature('jobs/j1/output/0.png', expires, signature, Number(expires) * 1000 + 1)).toBe(false);
+  });
+
+  it('rejects a link whose key, expiry or signature was altered', async () => {
+    const { expires, signature } = await signedParams('jobs/j1/output/0.png');
+    const flipped = signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0');
+    expect(storage.verifySignature('jobs/j1/output/1.png', expires, signature)).toBe(false);
+    expect(storage.verifySignature('jobs/j1/output/0.png', String(Number(expires) + 3600), signature)).toBe(false);
+    expect(storage.verifySignature('jobs/j1/output/0.png', expires, flipped)).toBe(false);
+    expect(storage.verifySignature('jobs/j1/output/0.png', expires, signature.toUpperCase())).toBe(false);
+    expect(storage.verifySignature('jobs/j1/output/0.png', expires, '')).toBe(false);
+    expect(storage.verifySignature('jobs/j1/output/0.png', `${expires}.5`, signature)).toBe(false);
+    expect(storage.verifySignature('../j1/output/0.png', expires, signature)).toBe(false);
+  });
+
+  it('rejects a link signed with another secret', async () => {
+    const other = new LocalObjectStorage({ root, publicBaseUrl: BASE_URL, signingSecret: 'another-secret-0123456789' });
+    const { expires, signature } = await signedParams('jobs/j1/output/0.png');
+    expect(other.verifySignature('jobs/j1/output/0.png', expires, signature)).toBe(false);
+  });
+
+  it('never lets a concurrent reader see a partly written object', async () => {
+    const key = 'jobs/j1/output/0.png';
+    const versions = [randomBytes(2 * 1024 * 1024), randomBytes(2 * 1024 * 1024)];
+    await storage.put(key, versions[0]!, { contentType: 'image/png' });
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 1; i <= 12; i++) await storage.put(key, versions[i % 2]!, { contentType: 'image/png' });
+      writing = false;
+    })();
+    let reads = 0;
+    let torn = 0;
+    while (writing) {
+      const read = await storage.get(key);
+      if (!versions.some((version) => version.equals(read))) torn++;
+      reads++;
+    }
+    await writer;
+    expect(reads).toBeGreaterThan(0);
+    expect(torn).toBe(0);
+  });
+
+  it('leaves no temporary files behind after writes', async () => {
+    await storage.put('a/b.png', randomBytes(100), { contentType: 'image/png' });
+    await storage.put('a/b.png', randomBytes(50), { contentType: 'image/png' });
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('keeps object bytes as plain files under objects/', async () => {
+    const body = randomBytes(64);
+    await storage.put('jobs/j1/input/mask', body, { contentType: 'image/png' });
+    expect((await readFile(join(root, 'objects/jobs/j1/input/mask'))).equals(body)).toBe(true);
+  });
+
+  it('fails ping when the root cannot be created', async () => {
+    const file = join(root, 'a-file');
+    await writeFile(file, 'not a directory');
+    const broken = new LocalObjectStorage({ root: join(file, 'store'), publicBaseUrl: BASE_URL, signingSecret: SECRET });
+    await expect(broken.ping()).rejects.toThrow();
+  });
+
+  it('refuses an empty signing secret', () => {
+    expect(() => new LocalObjectStorage({ root, publicBaseUrl: BASE_URL, signingSecret: '' })).toThrow(/signingSecret/);
+  });
+});
