@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { ImageDecodeError, ImageTooLargeError } from './image-codec-errors';
 import type { Background, OutputFormat, RawImage } from './image-engine';
 
@@ -47,7 +47,7 @@ export async function probeImage(buf: Buffer, options: ProbeOptions): Promise<Im
     throw new ImageDecodeError('unsupported image format: expected png, jpeg or webp');
   }
   // The pixel limit is ours to enforce here, with the real dimensions in the error.
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
     metadata = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch (error) {
