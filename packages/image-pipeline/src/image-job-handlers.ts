@@ -1,0 +1,152 @@
+import type { NormalizedImageParams } from '@imageforge/contracts';
+import {
+  estimateImageTokenUsage,
+  throwIfAborted,
+  type EngineCommonRequest,
+  type EngineResult,
+  type EngineRunOptions,
+  type ImageEngine,
+  type RawImage,
+} from '@imageforge/engine-core';
+import type { ImageJobName, ImageJobPayload, ImageJobResult } from '@imageforge/jobs';
+import type { ObjectStorage } from '@imageforge/storage';
+import { seedForJob } from './job-seed';
+import { createProgressReporter } from './progress-reporter';
+import { readInputImage } from './stored-inputs';
+import { assertEngineOutput, storeOutputImages } from './stored-outputs';
+
+/** What the queue hands a handler besides the parsed payload. */
+export interface ImageJobContext {
+  jobId: string;
+  /** 1 on the first run, 2 on the first retry, … */
+  attempt: number;
+  /** Fires when the worker shuts down past its deadline: the run stops and the job is handed back. */
+  signal: AbortSignal;
+  /** Percent done, 0-100. */
+  reportProgress(percent: number): Promise<void> | void;
+}
+
+export type ImageJobHandler<N extends ImageJobName> = (payload: ImageJobPayload<N>, context: ImageJobContext) => Promise<ImageJobResult>;
+
+/** One handler per catalog job: a job added to the catalog without a handler fails the build. */
+export type ImageJobHandlers = { [N in ImageJobName]: ImageJobHandler<N> };
+
+/** Where a handler finds the engine for a job's model; EngineSet implements it. */
+export interface EngineLookup {
+  forModel(modelId: string): ImageEngine;
+}
+
+export interface ImageJobHandlersOptions {
+  /** Holds job inputs (read) and outputs (written). */
+  storage: ObjectStorage;
+  engines: EngineLookup;
+  /** Largest width*height a stored input may have; bigger ones fail the job before decoding. */
+  maxInputPixels: number;
+  /** Unix milliseconds for `finishedAt`. Default: Date.now. */
+  clock?: () => number;
+}
+
+interface PreparedRun {
+  prompt: string | undefined;
+  /** Input images (mask excluded), for token accounting. */
+  inputImages: RawImage[];
+  infer(engine: ImageEngine, common: EngineCommonRequest, options: EngineRunOptions): Promise<EngineResult>;
+}
+
+/**
+ * The worker's processors: read inputs from storage, run the model's engine,
+ * store the encoded outputs, return their keys. Faults (storage, engine) are
+ * thrown for BullMQ to retry; unusable inputs fail the job for good; an aborted
+ * run rethrows so the job goes back to the queue.
+ */
+export function createImageJobHandlers(options: ImageJobHandlersOptions): ImageJobHandlers {
+  const { storage, engines, maxInputPixels } = options;
+  const clock = options.clock ?? Date.now;
+
+  const readInput = (key: string, params: NormalizedImageParams) =>
+    readInputImage(storage, key, { maxPixels: maxInputPixels, width: params.width, height: params.height });
+
+  async function execute(params: NormalizedImageParams, context: ImageJobContext, prepare: () => Promise<PreparedRun>): Promise<ImageJobResult> {
+    const engine = engines.forModel(params.model);
+    throwIfAborted(context.signal);
+    const run = await prepare();
+    throwIfAborted(context.signal);
+    const progress = createProgressReporter(context.reportProgress);
+    const result = await run.infer(engine, commonRequest(params, context.jobId), {
+      signal: context.signal,
+      onProgress: progress.onEngineProgress,
+    });
+    assertEngineOutput(result.images, params);
+    const images = await storeOutputImages(storage, context.jobId, result.images, params);
+    await progress.finish();
+    return {
+      images,
+      ...(params.profile === 'dall-e-3' && run.prompt !== undefined ? { revisedPrompt: result.revisedPrompt ?? run.prompt } : {}),
+      ...(isGptProfile(params) ? { usage: result.usage ?? usageEstimate(params, run) } : {}),
+      finishedAt: clock(),
+    };
+  }
+
+  return {
+    'image.generate': (payload, context) =>
+      execute(payload.params, context, async () => ({
+        prompt: payload.prompt,
+        inputImages: [],
+        infer: (engine, common, runOptions) => engine.generate({ ...common, prompt: payload.prompt }, runOptions),
+      })),
+
+    'image.edit': (payload, context) =>
+      execute(payload.params, context, async () => {
+        const [images, mask] = await Promise.all([
+          Promise.all(payload.imageKeys.map((key) => readInput(key, payload.params))),
+          payload.maskKey === undefined ? undefined : readInput(payload.maskKey, payload.params),
+        ]);
+        return {
+          prompt: payload.prompt,
+          inputImages: images,
+          infer: (engine, common, runOptions) =>
+            engine.edit({ ...common, prompt: payload.prompt, images, ...(mask ? { mask } : {}) }, runOptions),
+        };
+      }),
+
+    'image.variation': (payload, context) =>
+      execute(payload.params, context, async () => {
+        const image = await readInput(payload.imageKey, payload.params);
+        return {
+          prompt: undefined,
+          inputImages: [image],
+          infer: (engine, common, runOptions) => engine.variation({ ...common, image }, runOptions),
+        };
+      }),
+  };
+}
+
+function commonRequest(params: NormalizedImageParams, jobId: string): EngineCommonRequest {
+  return {
+    model: params.model,
+    n: params.n,
+    width: params.width,
+    height: params.height,
+    quality: params.quality,
+    background: params.background,
+    ...(params.style ? { style: params.style } : {}),
+    seed: seedForJob(jobId, params.seed),
+  };
+}
+
+/** OpenAI returns `usage` for GPT image models only. */
+function isGptProfile(params: NormalizedImageParams): boolean {
+  return params.profile === 'gpt-image' || params.profile === 'gpt-image-2';
+}
+
+/** Inputs are counted at the size the engine saw them, which is what the model actually consumed. */
+function usageEstimate(params: NormalizedImageParams, run: PreparedRun) {
+  return estimateImageTokenUsage({
+    prompt: run.prompt,
+    n: params.n,
+    width: params.width,
+    height: params.height,
+    quality: params.quality,
+    inputImages: run.inputImages.map(({ width, height }) => ({ width, height })),
+  });
+}
