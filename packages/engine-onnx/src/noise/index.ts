@@ -1,0 +1,1 @@
+export { SeededNoise } from './seeded-noise';
