@@ -1,0 +1,127 @@
+import { hostname } from 'node:os';
+import { QueueKeys, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { IMAGE_JOB_NAMES } from '@imageforge/jobs';
+import { CancelSubscriber } from './cancel-subscriber';
+import { ABORT_REASON_CANCEL, ABORT_REASON_SHUTDOWN, createImageJobProcessor, type ImageJobEvent, type ImageJobHandlers } from './image-job-processor';
+import { cancelChannel } from './job-cancellation';
+import { DEFAULT_QUEUE_PREFIX } from './job-id';
+import { silentLogger, type QueueLogger } from './queue-logger';
+
+export interface ImageWorkerOptions {
+  /** A `consumer` connection; the worker duplicates it and never closes the original. */
+  connection: Redis;
+  queueName: string;
+  /** Jobs run at once in this process. */
+  concurrency: number;
+  handlers: ImageJobHandlers;
+  /** Shown in CLIENT LIST, bull-board and each job's `processedBy`. Default `<hostname>-<pid>`. */
+  name?: string;
+  /** BullMQ key prefix. Default `bull`. */
+  prefix?: string;
+  /**
+   * How long a job's lock lives without renewal; renewed every half of it. A
+   * lock that expires mid-inference (event loop blocked longer than this) lets
+   * the stalled checker give the job to another worker, which runs it twice.
+   * Default 60 000 ms (BullMQ's 30 s is tight for a busy inference process).
+   */
+  lockDuration?: number;
+  /** How often this worker looks for jobs whose lock expired. Default 30 000 ms. */
+  stalledInterval?: number;
+  /** Stalls a job survives before it fails. Default 1. */
+  maxStalledCount?: number;
+  /** Time after aborting in-flight jobs at the deadline for them to be handed back. Default 2 000 ms. */
+  handBackGraceMs?: number;
+  logger?: QueueLogger;
+  /** Called for every job transition, for metrics and logs. */
+  onJobEvent?: (event: ImageJobEvent) => void;
+}
+
+export interface WorkerHandle {
+  /** The BullMQ worker, for metrics and bull-board. */
+  readonly worker: Worker;
+  /**
+   * Stops taking jobs and waits up to `deadlineMs` for active ones; then aborts
+   * them so they go back to the wait list for another worker.
+   */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** Starts a worker that runs catalog jobs from one queue with the given handlers. */
+export async function createImageWorker(options: ImageWorkerOptions): Promise<WorkerHandle> {
+  const missing = IMAGE_JOB_NAMES.filter((name) => typeof options.handlers[name] !== 'function');
+  if (missing.length > 0) throw new Error(`image worker has no handler for ${missing.join(', ')}`);
+  const logger = options.logger ?? silentLogger;
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  // Own connection, so a forced disconnect at shutdown never touches the caller's.
+  const connection = options.connection.duplicate({ connectionName: `imageforge:worker:${name}` });
+  connection.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
+
+  const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
+  const queueKeys = new QueueKeys(prefix);
+  const keys = { toKey: (type: string) => queueKeys.toKey(options.queueName, type) };
+  const processor = createImageJobProcessor({
+    handlers: options.handlers,
+    connection,
+    queue: keys,
+    onJobEvent: options.onJobEvent ?? (() => undefined),
+  });
+  const worker = new Worker(options.queueName, processor, {
+    connection,
+    prefix,
+    name,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDuration ?? 60_000,
+    stalledInterval: options.stalledInterval ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 1,
+    metrics: { maxDataPoints: 60 * 24 * 7 },
+    autorun: false,
+  });
+  worker.on('error', (error) => logger.error({ err: error, queue: options.queueName }, 'worker error'));
+  worker.on('lockRenewalFailed', (jobIds) => logger.warn({ jobIds, queue: options.queueName }, 'job lock renewal failed; the job may run twice'));
+
+  const subscriber = await CancelSubscriber.start(
+    connection,
+    cancelChannel(keys),
+    (jobId) => void worker.cancelJob(jobId, ABORT_REASON_CANCEL),
+    logger,
+    `imageforge:worker:${name}:cancel`,
+  );
+  worker.run().catch((error) => logger.error({ err: error }, 'worker stopped'));
+  await worker.waitUntilReady();
+
+  let closing: Promise<void> | undefined;
+  const close = (deadlineMs = 30_000): Promise<void> => {
+    closing ??= (async () => {
+      const closed = worker.close();
+      if (!(await settlesWithin(closed, deadlineMs))) {
+        logger.warn({ queue: options.queueName }, 'shutdown deadline reached; handing active jobs back');
+        worker.cancelAllJobs(ABORT_REASON_SHUTDOWN);
+        if (!(await settlesWithin(closed, options.handBackGraceMs ?? 2_000))) {
+          // A handler ignored its signal. `close(true)` cannot follow a pending
+          // `close()`, so drop the connections: the job's lock then expires and
+          // stalled detection hands it to another worker.
+          logger.warn({ queue: options.queueName }, 'active jobs ignored the abort; leaving them to stalled detection');
+          await worker.disconnect().catch(() => undefined);
+        }
+      }
+      await subscriber.close();
+      connection.disconnect();
+    })();
+    return closing;
+  };
+  return { worker, close };
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(() => true, () => true);
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

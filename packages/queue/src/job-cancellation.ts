@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { Job, UnrecoverableError, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** failedReason prefix that marks a failed job as cancelled rather than failed. */
+export const CANCELLED_REASON_PREFIX = 'cancelled:';
+
+export function cancelledReason(detail = 'cancelled by request'): string {
+  return `${CANCELLED_REASON_PREFIX} ${detail}`;
+}
+
+export function isCancelledReason(failedReason: string | null | undefined): boolean {
+  return typeof failedReason === 'string' && failedReason.startsWith(CANCELLED_REASON_PREFIX);
+}
+
+/** Pub/sub channel a queue's workers listen on; each message is a job id. */
+export function cancelChannel(queue: Pick<Queue, 'toKey'>): string {
+  return queue.toKey('cancel');
+}
+
+/** Key that outlives the pub/sub message, checked by workers before each attempt. */
+export function cancelRequestKey(queue: Pick<Queue, 'toKey'>, jobId: string): string {
+  return `${queue.toKey(jobId)}:cancel-requested`;
+}
+
+export type CancelOutcome =
+  /** It had not started (waiting, delayed or between retries): it is now failed as cancelled. */
+  | 'cancelled'
+  /** A worker is running it: that worker was told to abort; it will fail as cancelled unless it finishes first. */
+  | 'cancelling'
+  | 'already_finished'
+  | 'not_found';
+
+export interface CancelImageJobOptions {
+  /** Words after the cancel marker in failedReason. */
+  reason?: string;
+  /** How long the cancel request outlives the call, covering retries. Default 1 day. */
+  requestTtlSeconds?: number;
+}
+
+/*
+ * One atomic step decides between "take it" and "signal it", so a worker can
+ * never start the job between the check and the action:
+ * - not started: pull it from wait/paused/delayed/prioritized into `active` under
+ *   a lock we own; BullMQ's own moveToFailed then finishes it (failed set, events
+ *   for waiters, retention), so status, waiters and bull-board all see it.
+ *   Removing the job instead would leave nothing to report `cancelled` from.
+ * - active (or anything else unfinished): record the request and publish it; the
+ *   worker holding the job aborts its signal. The recorded key catches the cases
+ *   pub/sub cannot: a worker whose subscriber was reconnecting, or an attempt that
+ *   failed just before the message and is about to be retried.
+ */
+const CANCEL_SCRIPT = `
+if redis.call("EXISTS", KEYS[8]) == 0 then return "not_found" end
+if redis.call("ZSCORE", KEYS[6], ARGV[1]) or redis.call("ZSCORE", KEYS[7], ARGV[1]) then
+  return "already_finished"
+end
+redis.call("SET", KEYS[10], "1", "EX", ARGV[5])
+local taken = redis.call("LREM", KEYS[1], 0, ARGV[1]) + redis.call("LREM", KEYS[2], 0, ARGV[1])
+  + redis.call("ZREM", KEYS[3], ARGV[1]) + redis.call("ZREM", KEYS[4], ARGV[1])
+if taken > 0 then
+  redis.call("LPUSH", KEYS[5], ARGV[1])
+  redis.call("SET", KEYS[9], ARGV[2], "PX", ARGV[3])
+  return "taken"
+end
+redis.call("PUBLISH", ARGV[4], ARGV[1])
+return "cancelling"
+`;
+
+/**
+ * Cancels a job from any process (open-source BullMQ can only cancel inside the
+ * process running it). A job that has not started ends `failed` with the cancel
+ * marker; an active one is aborted by its worker, which fails it unrecoverably.
+ */
+export async function cancelImageJob(
+  queue: Queue,
+  connection: Redis,
+  jobId: string,
+  options: CancelImageJobOptions = {},
+): Promise<CancelOutcome> {
+  const token = `cancel-${randomUUID()}`;
+  const jobKey = queue.toKey(jobId);
+  const keys = [
+    queue.keys.wait,
+    queue.keys.paused,
+    queue.keys.delayed,
+    queue.keys.prioritized,
+    queue.keys.active,
+    queue.keys.completed,
+    queue.keys.failed,
+    jobKey,
+    `${jobKey}:lock`,
+    cancelRequestKey(queue, jobId),
+  ].map((key) => key ?? '');
+  const args = [jobId, token, '30000', cancelChannel(queue), String(options.requestTtlSeconds ?? 24 * 3600)];
+  const step = (await connection.eval(CANCEL_SCRIPT, keys.length, ...keys, ...args)) as string;
+  if (step !== 'taken') return step as CancelOutcome;
+  const job = await Job.fromId(queue, jobId);
+  if (!job) return 'not_found';
+  await job.moveToFailed(new UnrecoverableError(cancelledReason(options.reason)), token, false);
+  return 'cancelled';
+}

@@ -1,0 +1,16 @@
+/** Default BullMQ key prefix; keep it unless several deployments share one Redis. */
+export const DEFAULT_QUEUE_PREFIX = 'bull';
+
+export class InvalidJobIdError extends Error {
+  override readonly name = 'InvalidJobIdError';
+}
+
+/**
+ * BullMQ treats an all-digit id as one of its own counter ids and uses `:` as its
+ * key separator, so custom ids must avoid both.
+ */
+export function assertValidJobId(jobId: string): void {
+  if (jobId.length === 0 || jobId.length > 200) throw new InvalidJobIdError('job id must be 1 to 200 characters');
+  if (/^\d+$/.test(jobId)) throw new InvalidJobIdError(`job id ${jobId} must not be all digits`);
+  if (jobId.includes(':')) throw new InvalidJobIdError(`job id ${jobId} must not contain ':'`);
+}
