@@ -36,7 +36,11 @@ function decodeDataUrl(param: string, url: string): DecodedImage {
   if (!match || payload.length === 0 || payload.length % 4 !== 0 || !BASE64.test(payload)) {
     throw invalidImageUrl(param, 'expected a base64 data URL such as data:image/png;base64,iVBORw0KGgo...');
   }
-  return { param: param.replace(/\.image_url$/, ''), mediaType: (match[1] as string).toLowerCase(), bytes: Buffer.from(payload, 'base64') };
+  return {
+    param: param.replace(/\.image_url$/, ''),
+    mediaType: (match[1] as string).toLowerCase(),
+    bytes: Buffer.from(payload, 'base64'),
+  };
 }
 
 /** One `{ image_url }` / `{ file_id }` reference (OpenAI's ImageRefParam). */

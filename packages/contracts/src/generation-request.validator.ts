@@ -1,5 +1,10 @@
 import type { NormalizedImageParams } from './image-params';
-import { normalizeImageParams, parsePrompt, PROMPT_REQUEST_FIELDS, SHARED_REQUEST_FIELDS } from './image-params-normalizer';
+import {
+  normalizeImageParams,
+  parsePrompt,
+  PROMPT_REQUEST_FIELDS,
+  SHARED_REQUEST_FIELDS,
+} from './image-params-normalizer';
 import type { ModelRegistry, ModelRegistryEntry } from './model-registry';
 import { selectModel } from './model-selection';
 import { RequestFields, type RequestInput } from './request-fields';

@@ -54,7 +54,8 @@ function parseN(fields: RequestFields, rules: ModelProfileRules): number {
 function parseSize(fields: RequestFields, entry: ModelRegistryEntry, firstImage?: ImageSize) {
   const rules = profileRules(entry.profile);
   const raw = fields.string('size');
-  const checked = raw === undefined ? (rules.allowsAutoSize ? 'auto' : resolveAutoSize(entry.profile)) : checkSize(entry.profile, raw);
+  const absent = rules.allowsAutoSize ? 'auto' : resolveAutoSize(entry.profile);
+  const checked = raw === undefined ? absent : checkSize(entry.profile, raw);
   const autoSize = checked === 'auto';
   return { autoSize, ...(autoSize ? resolveAutoSize(entry.profile, firstImage) : checked) };
 }

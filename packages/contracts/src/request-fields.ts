@@ -88,7 +88,8 @@ export class RequestFields {
   integer(name: string, bounds: { min: number; max: number }): number | undefined {
     const raw = this.raw(name);
     if (raw === undefined) return undefined;
-    const value = this.source === 'multipart' && typeof raw === 'string' && DECIMAL_INTEGER.test(raw) ? Number(raw) : raw;
+    const coerce = this.source === 'multipart' && typeof raw === 'string' && DECIMAL_INTEGER.test(raw);
+    const value = coerce ? Number(raw) : raw;
     if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidType(name, 'an integer', value);
     if (value < bounds.min) throw integerBelowMin(name, value, bounds.min);
     if (value > bounds.max) throw integerAboveMax(name, value, bounds.max);
