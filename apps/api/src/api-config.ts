@@ -1,0 +1,85 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Everything the API process reads from its environment, parsed once in main.
+ * Nothing else in the API reads process.env.
+ */
+export const ApiEnvSchema = z
+  .object({
+    /** TCP port the HTTP server listens on. */
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Bind address. With no API_KEYS only loopback addresses are accepted. */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** Redis holding the BullMQ queues, e.g. redis://127.0.0.1:6379. */
+    REDIS_URL: z.string().url(),
+    /** Comma-separated bearer keys callers may use. Empty: no auth, loopback only. */
+    API_KEYS: commaList,
+    /** Key for the ops dashboard at /admin/queues (Bearer or Basic password). Unset: dashboard off. */
+    ADMIN_KEY: z.string().min(16, 'ADMIN_KEY must be at least 16 characters').optional(),
+    /** Base URL callers reach this API at; used in links to locally stored images. */
+    PUBLIC_BASE_URL: z.string().url().optional(),
+    /** JSON model registry; unset: every OpenAI model name on the synthetic engine. */
+    MODEL_REGISTRY_PATH: z.string().min(1).optional(),
+    /** How long a synchronous request waits for its job before answering with the job id. */
+    SYNC_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+    /** Lifetime of returned image links; OpenAI's last 60 minutes. */
+    URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+    /** Cap on a whole request body (multipart or JSON edits); larger requests get 413. */
+    MAX_REQUEST_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+    /** Largest decoded input image, in pixels (decompression-bomb guard). */
+    MAX_INPUT_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+    /** `local` (a directory, links served by this API) or `s3`. */
+    STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+    /** Directory for local storage. */
+    STORAGE_LOCAL_DIR: z.string().min(1).default('./.data/objects'),
+    /** Secret signing local-storage links; required with local storage. */
+    STORAGE_SIGNING_SECRET: z.string().min(16).optional(),
+    /** S3-compatible endpoint; unset means AWS. */
+    S3_ENDPOINT: z.string().url().optional(),
+    /** Endpoint put in presigned links when callers reach S3 by another address. */
+    S3_PUBLIC_ENDPOINT: z.string().url().optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_BUCKET: z.string().min(1).optional(),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** Path-style addressing; needed by most S3-compatible servers. Default true with an endpoint. */
+    S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+    /** pino level. */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.API_KEYS.length === 0 && !LOOPBACK_HOSTS.has(env.HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message: `refusing to listen on ${env.HOST} without API_KEYS: set API_KEYS or bind a loopback address`,
+      });
+    }
+    if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'required when STORAGE_DRIVER=s3' });
+    }
+    if (env.STORAGE_DRIVER === 'local' && !env.STORAGE_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['STORAGE_SIGNING_SECRET'], message: 'required when STORAGE_DRIVER=local' });
+    }
+    if (isIP(env.HOST) === 0 && env.HOST !== 'localhost') {
+      ctx.addIssue({ code: 'custom', path: ['HOST'], message: 'must be an IP address or localhost' });
+    }
+  });
+
+export type ApiEnv = z.infer<typeof ApiEnvSchema>;
+
+/** Parses the environment, reporting every bad variable at once. */
+export function parseApiEnv(env: Record<string, string | undefined>): ApiEnv {
+  const parsed = ApiEnvSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new Error(`invalid API configuration:\n${lines.join('\n')}`);
+}

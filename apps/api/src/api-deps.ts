@@ -1,0 +1,25 @@
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { ModelRegistry } from '@imageforge/contracts';
+import type { ImageJobQueryService, ImageSubmissionService } from '@imageforge/image-service';
+import type { LocalObjectStorage } from '@imageforge/storage';
+
+/** Everything createApp needs, built by hand in main.ts (or by a test). */
+export interface ApiDeps {
+  registry: ModelRegistry;
+  submissions: ImageSubmissionService;
+  jobs: ImageJobQueryService;
+  /** Set when images live in a local directory: the API serves their signed links. */
+  localFiles?: LocalObjectStorage;
+  /** Named readiness checks (redis, storage); each throws when its dependency is down. */
+  readiness: Record<string, () => Promise<void>>;
+  apiKeys: readonly string[];
+  /** Mounted at /admin/queues behind the admin key; absent: no dashboard. */
+  adminDashboard?: { router: Router; adminKey: string };
+  limits: {
+    syncTimeoutMs: number;
+    maxRequestBytes: number;
+    maxInputPixels: number;
+  };
+  logger: Logger;
+}

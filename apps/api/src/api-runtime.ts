@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { loadModelRegistry } from '@imageforge/contracts';
+import { BullmqImageJobGateway, ImageJobQueryService, ImageSubmissionService } from '@imageforge/image-service';
+import { CompletionWaiters, createRedisConnection, ImageJobQueue } from '@imageforge/queue';
+import { LocalObjectStorage } from '@imageforge/storage';
+import type { ApiEnv } from './api-config';
+import { createAdminDashboard } from './admin-dashboard';
+import { createApp } from './create-app';
+import { createObjectStorage, storageConfigFromEnv } from './storage-from-env';
+
+export interface ApiRuntime {
+  server: Server;
+  /** Base URL the server answers on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  logger: Logger;
+  /** Stops in order: HTTP (in-flight requests get `deadlineMs`), waiters, queues, Redis. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** Wires the API by hand from its parsed config and starts listening. */
+export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.LOG_LEVEL })): Promise<ApiRuntime> {
+  const registry = loadModelRegistry(env.MODEL_REGISTRY_PATH);
+  const queueNames = registry.queues();
+  const producer = createRedisConnection(env.REDIS_URL, { role: 'producer', connectionName: 'imageforge:api' });
+  const consumer = createRedisConnection(env.REDIS_URL, { role: 'consumer', connectionName: 'imageforge:api-events' });
+  producer.on('error', (error) => logger.debug({ err: error }, 'redis producer connection error'));
+  consumer.on('error', (error) => logger.debug({ err: error }, 'redis consumer connection error'));
+  const queue = new ImageJobQueue({ connection: producer, queueNames, logger });
+  const waiters = new CompletionWaiters({ connection: consumer, queueNames, logger });
+
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+  const url = `http://${host}:${port}`;
+  const storage = createObjectStorage(storageConfigFromEnv(env, env.PUBLIC_BASE_URL ?? url));
+  const gateway = new BullmqImageJobGateway({ queue, waiters, connection: producer });
+
+  const app = createApp({
+    registry,
+    submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
+    jobs: new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
+    localFiles: storage instanceof LocalObjectStorage ? storage : undefined,
+    readiness: {
+      redis: async () => {
+        await producer.ping();
+      },
+      storage: () => storage.ping(),
+    },
+    apiKeys: env.API_KEYS,
+    adminDashboard: env.ADMIN_KEY
+      ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard(queueNames.map((name) => queue.queue(name))) }
+      : undefined,
+    limits: { syncTimeoutMs: env.SYNC_TIMEOUT_MS, maxRequestBytes: env.MAX_REQUEST_BYTES, maxInputPixels: env.MAX_INPUT_PIXELS },
+    logger,
+  });
+  server.on('request', app);
+  // Long sync waits must not be cut by Node's default request timeout.
+  server.requestTimeout = env.SYNC_TIMEOUT_MS + 60_000;
+  server.keepAliveTimeout = 65_000;
+
+  if (env.API_KEYS.length === 0) logger.warn({ host: env.HOST }, 'no API_KEYS configured: authentication is off, listening on loopback only');
+  if (!env.ADMIN_KEY) logger.info('ADMIN_KEY unset: the /admin/queues dashboard is off');
+  logger.info({ url, queues: queueNames, storage: storage.kind, models: registry.entries.length }, 'api listening');
+
+  return {
+    server,
+    url,
+    logger,
+    async close(deadlineMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
+      await closed;
+      clearTimeout(timer);
+      await waiters.close();
+      await queue.close();
+      if ('close' in storage && typeof storage.close === 'function') storage.close();
+      await Promise.allSettled([producer.quit(), consumer.quit()]);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { AuthenticationError } from '@imageforge/contracts';
+
+/** Owner id stored with jobs: a hash, so no key ever reaches Redis. */
+export function ownerOf(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export const ANONYMOUS_OWNER = 'anonymous';
+
+/**
+ * Bearer auth against configured keys. Keys are compared as sha256 digests with
+ * timingSafeEqual, so neither content nor length leaks through timing.
+ * With no keys configured (loopback-only mode) every caller is the anonymous owner.
+ */
+export function createAuthMiddleware(keys: readonly string[]) {
+  const digests = keys.map((key) => createHash('sha256').update(key).digest());
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (digests.length === 0) {
+      res.locals.owner = ANONYMOUS_OWNER;
+      return next();
+    }
+    const header = req.header('authorization') ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match?.[1]) {
+      return next(
+        new AuthenticationError(
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        ),
+      );
+    }
+    const presented = createHash('sha256').update(match[1].trim()).digest();
+    let matched = false;
+    for (const digest of digests) matched = timingSafeEqual(digest, presented) || matched;
+    if (!matched) {
+      return next(new AuthenticationError('Incorrect API key provided.', { code: 'invalid_api_key' }));
+    }
+    res.locals.owner = ownerOf(match[1].trim());
+    next();
+  };
+}

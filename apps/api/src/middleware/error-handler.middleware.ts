@@ -1,0 +1,74 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import {
+  ApiError,
+  InternalError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+} from '@imageforge/contracts';
+import { isRedisUnavailableError } from '@imageforge/queue';
+import { translateMulterError } from '../uploads/multipart-errors';
+
+const JSON_PARSE_MESSAGE =
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
+
+interface HttpLikeError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+/** Maps anything thrown by a route or a parser to an ApiError; unknown faults become 500. */
+export function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    return new InvalidRequestError(issue?.message ?? 'Invalid request.', {
+      param: issue && issue.path.length > 0 ? issue.path.join('.') : null,
+      code: 'invalid_value',
+    });
+  }
+  const multer = translateMulterError(error);
+  if (multer) return multer;
+  const http = error as HttpLikeError | null;
+  if (http?.type === 'entity.parse.failed') return new InvalidRequestError(JSON_PARSE_MESSAGE, { code: 'invalid_json' });
+  if (http?.type === 'entity.too.large') {
+    return new PayloadTooLargeError('The request body is too large.', { code: 'request_too_large' });
+  }
+  if (http?.type === 'encoding.unsupported' || http?.type === 'charset.unsupported') {
+    return new InvalidRequestError('Unsupported content encoding of the request body.', { code: 'invalid_encoding' });
+  }
+  if (http?.type === 'request.aborted') return new InvalidRequestError('The request body was cut short.', { code: 'request_aborted' });
+  if (isRedisUnavailableError(error)) {
+    return new ServiceUnavailableError('The job queue is unavailable right now. Please retry shortly.', { code: 'queue_unavailable' });
+  }
+  return null;
+}
+
+export function notFoundRoute(req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError(`Invalid URL (${req.method} ${req.path})`, { code: 'unknown_url' }));
+}
+
+/** The one place errors become responses: OpenAI's body shape plus x-request-id. */
+export function createErrorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const requestId = String(res.locals.requestId ?? '');
+    let apiError = toApiError(error);
+    if (!apiError) {
+      logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');
+      apiError = new InternalError('The server had an error while processing your request. Sorry about that!');
+    } else if (apiError.status >= 500) {
+      logger.warn({ requestId, status: apiError.status, message: apiError.message }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.setHeader('x-request-id', requestId);
+    for (const [name, value] of Object.entries(apiError.headers)) res.setHeader(name, value);
+    res.status(apiError.status).json(apiError.toBody());
+  };
+}

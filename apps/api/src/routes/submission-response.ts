@@ -1,0 +1,33 @@
+import type { Request, Response } from 'express';
+import type { SubmitContext, SubmitMode, SubmitOutcome } from '@imageforge/image-service';
+import type { ApiDeps } from '../api-deps';
+import { submitModeFrom } from './prefer-header';
+
+/**
+ * Shared tail of the three image endpoints: pick sync/async from `Prefer`, run the
+ * submission, answer 200 with OpenAI's body or 202 with the job object.
+ */
+export async function answerSubmission(
+  req: Request,
+  res: Response,
+  deps: ApiDeps,
+  submit: (ctx: SubmitContext, mode: SubmitMode) => Promise<SubmitOutcome>,
+): Promise<void> {
+  const mode = submitModeFrom(req.header('prefer'), deps.limits.syncTimeoutMs);
+  // A caller that hangs up stops only its wait; the job runs on and stays pollable.
+  const hangup = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) hangup.abort();
+  });
+  const owner = String(res.locals.owner);
+  const outcome = await submit({ requestId: String(res.locals.requestId), owner, signal: hangup.signal }, mode);
+  res.setHeader('x-job-id', outcome.jobId);
+  if (outcome.kind === 'completed') {
+    res.status(200).json(outcome.response);
+    return;
+  }
+  const job = await deps.jobs.get(outcome.jobId, owner);
+  res.setHeader('location', `/v1/images/jobs/${outcome.jobId}`);
+  res.setHeader('preference-applied', mode.kind === 'async' ? 'respond-async' : `wait=${Math.round(mode.kind === 'wait' ? mode.timeoutMs / 1000 : 0)}`);
+  res.status(202).json(job);
+}

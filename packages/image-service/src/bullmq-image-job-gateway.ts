@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import type { ImageJobName, ImageJobPayload } from '@imageforge/jobs';
+import { cancelImageJob, readImageJobStatus, type CompletionWaiters, type ImageJobQueue } from '@imageforge/queue';
+import type { ImageJobGateway, ImageJobRecord, JobWaiter } from './image-job-gateway';
+
+export interface BullmqImageJobGatewayDeps {
+  queue: ImageJobQueue;
+  waiters: CompletionWaiters;
+  /** The producer connection, for the cancel script. */
+  connection: Redis;
+}
+
+/** ImageJobGateway over BullMQ: one Queue per queue name, one shared set of waiters. */
+export class BullmqImageJobGateway implements ImageJobGateway {
+  constructor(private readonly deps: BullmqImageJobGatewayDeps) {}
+
+  register(queue: string, jobId: string, name: ImageJobName): JobWaiter {
+    return this.deps.waiters.register(jobId, { queue, name });
+  }
+
+  async enqueue<N extends ImageJobName>(queue: string, name: N, payload: ImageJobPayload<N>, jobId: string): Promise<void> {
+    await this.deps.queue.enqueue(name, payload, { queue, jobId });
+  }
+
+  async read(jobId: string): Promise<ImageJobRecord | null> {
+    for (const name of this.deps.queue.queueNames) {
+      const status = await readImageJobStatus(this.deps.queue.queue(name), jobId);
+      if (status) {
+        return {
+          id: status.id,
+          name: status.name,
+          queue: status.queue,
+          status: status.status,
+          progress: status.progress,
+          createdAt: status.createdAt,
+          startedAt: status.startedAt,
+          finishedAt: status.finishedAt,
+          result: status.result,
+          errorMessage: status.error?.message,
+          payload: status.data,
+        };
+      }
+    }
+    return null;
+  }
+
+  async cancel(jobId: string): Promise<boolean> {
+    for (const name of this.deps.queue.queueNames) {
+      const outcome = await cancelImageJob(this.deps.queue.queue(name), this.deps.connection, jobId);
+      if (outcome !== 'not_found') return outcome !== 'already_finished';
+    }
+    return false;
+  }
+}
