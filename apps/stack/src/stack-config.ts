@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * The launcher's own settings. Every other variable (API_KEYS, STORAGE_DRIVER,
+ * S3_*, MODEL_REGISTRY_PATH, …) passes through to the API and worker unchanged.
+ */
+export const StackEnvSchema = z.object({
+  /** External Redis; unset: a redis-server child process on a free loopback port. */
+  REDIS_URL: z.string().url().optional(),
+  /** Where the embedded Redis (AOF) and local object storage keep their files. */
+  DATA_DIR: z.string().min(1).default('./.data'),
+  /** Port of the API. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** How long each child gets to stop on SIGTERM before it is killed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+});
+export type StackEnv = z.infer<typeof StackEnvSchema>;
+
+export function parseStackEnv(env: Record<string, string | undefined>): StackEnv {
+  const parsed = StackEnvSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new Error(
+    `invalid configuration:\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`,
+  );
+}
