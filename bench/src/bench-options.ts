@@ -1,0 +1,78 @@
+export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory'] as const;
+export type SuiteName = (typeof SUITE_NAMES)[number];
+
+/** Sizes of every measured stretch; `--quick` shrinks them for a smoke run. */
+export interface BenchSizes {
+  /** Concurrent callers/clients for the closed-loop runs. Default 1, 64, 256. */
+  levels: number[];
+  /** Unmeasured warm-up before each closed-loop run. Default 1.5 s. */
+  warmupMs: number;
+  /** Measured stretch of each closed-loop run. Default 6 s. */
+  durationMs: number;
+  /** Upper bound on requests per closed-loop run. Default 200,000. */
+  maxRequests: number;
+  /** Backlog the baseline worker drains. Default 10,000. */
+  backlogJobs: number;
+  /** Async submissions in the burst. Default 10,000. */
+  burstJobs: number;
+  /** Jobs between the memory suite's two readings. Default 20,000. */
+  memoryJobs: number;
+  /** Concurrent sync waiters on slow jobs. Default 200. */
+  longWaiters: number;
+  /** Engine delay per image for the long-job run. Default 2,000 ms. */
+  longDelayMs: number;
+  /** Measured stretch of the long-job run. Default 20 s. */
+  longDurationMs: number;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  only: SuiteName[];
+  /** Pass `--cpu-prof` to the API and worker processes; profiles land in bench/results/profiles. */
+  cpuProfile: boolean;
+  sizes: BenchSizes;
+}
+
+const FULL: BenchSizes = {
+  levels: [1, 64, 256],
+  warmupMs: 1_500,
+  durationMs: 6_000,
+  maxRequests: 200_000,
+  backlogJobs: 10_000,
+  burstJobs: 10_000,
+  memoryJobs: 20_000,
+  longWaiters: 200,
+  longDelayMs: 2_000,
+  longDurationMs: 20_000,
+};
+
+const QUICK: BenchSizes = {
+  ...FULL,
+  warmupMs: 500,
+  durationMs: 1_500,
+  backlogJobs: 2_000,
+  burstJobs: 2_000,
+  memoryJobs: 2_000,
+  longDurationMs: 5_000,
+};
+
+/** Parses `--quick`, `--only=a,b` and `--cpu-prof`; unknown flags are an error, not a silent default. */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let cpuProfile = false;
+  let only: SuiteName[] = [...SUITE_NAMES];
+  for (const arg of argv) {
+    if (arg === '--') continue;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--cpu-prof') cpuProfile = true;
+    else if (arg.startsWith('--only=')) {
+      const names = arg.slice('--only='.length).split(',').map((name) => name.trim()).filter(Boolean);
+      const unknown = names.filter((name) => !(SUITE_NAMES as readonly string[]).includes(name));
+      if (unknown.length > 0 || names.length === 0) {
+        throw new Error(`--only takes a comma-separated subset of ${SUITE_NAMES.join(',')}; got ${arg}`);
+      }
+      only = SUITE_NAMES.filter((name) => names.includes(name));
+    } else throw new Error(`unknown flag ${arg}; use --quick, --only=${SUITE_NAMES.join(',')} or --cpu-prof`);
+  }
+  return { quick, only, cpuProfile, sizes: quick ? QUICK : FULL };
+}

@@ -1,0 +1,63 @@
+import type { BenchResults, SuiteOutcome } from '../bench-results';
+import { formatMarkdownTable, formatMiB } from './markdown-table';
+import { asyncTables, baselineTables, longTable, memoryTable, syncTable } from './suite-tables';
+
+function section<T>(title: string, outcome: SuiteOutcome<T> | undefined, render: (result: T) => string): string {
+  if (!outcome) return `### ${title}\n\nNot run in this invocation (\`--only\`).`;
+  if (outcome.status !== 'measured') return `### ${title}\n\nNot measured: ${outcome.reason}`;
+  return `### ${title}\n\n${render(outcome as T)}`;
+}
+
+/** The goals table alone, also printed to the console at the end of a run. */
+export function goalsTable(results: BenchResults): string {
+  return formatMarkdownTable(
+    [
+      { header: 'goal', render: (row) => row.goal },
+      { header: 'measured', render: (row) => row.measured },
+      { header: 'holds', render: (row) => (row.holds === 'not measured' ? 'not measured' : row.holds ? 'yes' : 'NO') },
+    ],
+    results.goals,
+  );
+}
+
+/** Renders docs/benchmarks.md from one run's results. */
+export function renderBenchmarkReport(results: BenchResults): string {
+  const { machine } = results;
+  const baseline = results.baseline?.status === 'measured' ? results.baseline : undefined;
+  return `# Benchmarks
+
+What the queue in front of the GPUs costs, next to raw BullMQ measured in the same run on the same machine.
+Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'five to ten minutes'}); \`--quick\` shrinks every run for a smoke test,
+\`--only=baseline,sync,async,long,memory\` picks suites, \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
+Raw numbers of each run go to \`bench/results/*.json\` for comparing runs.
+
+- Run: ${results.startedAt} → ${results.finishedAt} (${results.mode === 'quick' ? '`--quick`, smaller counts: indicative only' : 'full'})
+- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${formatMiB(machine.memoryBytes)} RAM, ${machine.kernel}
+- Node ${machine.node}, Redis ${machine.redis} (AOF everysec, noeviction)
+
+## Goals
+
+${goalsTable(results)}
+
+## Results
+
+${section('1. Baseline: raw BullMQ, no HTTP', results.baseline, baselineTables)}
+
+${section('2. Sync: POST /v1/images/generations through API → queue → worker', results.sync, (sync) => syncTable(sync, baseline))}
+
+${section('3. Async: Prefer: respond-async, then poll GET /v1/images/jobs/{id}', results.async, asyncTables)}
+
+${section('4. Long jobs: 2 s per image, 200 concurrent sync waiters', results.long, (long) => `${longTable(long)}\n\nAPI heap: ${long.heapSource}.`)}
+
+${section('5. Memory across many jobs', results.memory, (memory) => `${memoryTable(memory)}\n\nRetention: ${memory.retention}. Redis bytes per retained job: ${Math.round(memory.redisBytesPerRetainedJob)} (growth of \`used_memory\` from the first to the last reading divided by the growth in retained jobs; includes the events stream and the AOF buffers).`)}
+
+## Method
+
+- Every process is separate, as in production: a redis-server started by the benchmark (\`appendonly yes\`, \`appendfsync everysec\`, \`maxmemory-policy noeviction\`), the API (\`apps/api/src/main.ts\`), the worker (\`apps/worker/src/main.ts\`), and a load-generator process; all share the machine's cores, so each table is a ratio within one run rather than a capacity figure.
+- Each suite starts its own Redis, API and worker, so no suite inherits another's retained jobs.
+- Closed loop: each client sends its next request when the previous one answers, over HTTP/1.1 keep-alive on loopback. The first ${'`'}warm-up${'`'} stretch is discarded; throughput counts successes over the measured stretch; percentiles are nearest-rank over every measured request.
+- Baseline: a caller process runs \`Queue.add\` then waits for that job's \`completed\` event through ONE shared \`QueueEvents\` and a map of waiters (not \`waitUntilFinished\`); a separate worker process runs a no-op processor at concurrency 50. Jobs carry a payload shaped like the service's and the same retention options.
+- Ours: a bench-only model registry (\`bench-64\` on the \`synthetic\` engine, 64x64, no delay; \`bench-slow\` with 2 s per image) and a local storage directory; worker concurrency 50 for sync/async/memory, 256 for long jobs.
+- CPU shares come from \`/proc/<pid>/stat\` (100% = one core) over the measured stretch; RSS from \`/proc/<pid>/status\`.
+`;
+}

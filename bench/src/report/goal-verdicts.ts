@@ -1,0 +1,89 @@
+import type { BenchResults, GoalVerdict, HttpRunResult } from '../bench-results';
+import type { ClosedLoopResult } from '../load/closed-loop';
+import { formatMiB, formatNumber } from './markdown-table';
+
+/** Thresholds of the goals; the report prints them next to what was measured. */
+export const GOALS = {
+  syncOverheadMs: 2,
+  throughputShare: 0.6,
+  longP99AddedMs: 50,
+  /** RSS growth tolerated per process over the second half of the memory run (GC and allocator noise). */
+  memoryGrowthBytes: 16 * 1024 * 1024,
+} as const;
+
+/** Evaluates every goal that the measured suites allow; the rest say why not. */
+export function evaluateGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
+  return [...syncGoals(results), longGoal(results), memoryGoal(results)];
+}
+
+function syncGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
+  const { baseline, sync } = results;
+  const overheadGoal = `Sync overhead at 1 client: p50 ≤ baseline p50 + ${GOALS.syncOverheadMs} ms`;
+  const throughputGoal = (clients: number) => `Throughput at ${clients} clients ≥ ${GOALS.throughputShare * 100}% of baseline req/s`;
+  const goals = [overheadGoal, throughputGoal(64), throughputGoal(256)];
+  if (baseline?.status !== 'measured' || sync?.status !== 'measured') {
+    const reason = baseline?.status !== 'measured' ? 'baseline not measured' : 'sync suite not measured';
+    return goals.map((goal) => ({ goal, measured: reason, holds: 'not measured' as const }));
+  }
+  const verdicts: GoalVerdict[] = [];
+  for (const label of [...new Set(sync.runs.map((run) => run.label))]) {
+    const ours = (clients: number) => sync.runs.find((run) => run.label === label && run.concurrency === clients);
+    const base = (clients: number) => baseline.addAndWait.find((run) => run.concurrency === clients);
+    verdicts.push(compare(`${overheadGoal} (${label})`, ours(1), base(1), (o, b) => {
+      const overhead = o.latencyMs.p50 - b.latencyMs.p50;
+      return { measured: `${formatNumber(o.latencyMs.p50, 2)} ms vs ${formatNumber(b.latencyMs.p50, 2)} ms (+${formatNumber(overhead, 2)} ms)`, holds: overhead <= GOALS.syncOverheadMs };
+    }));
+    for (const clients of [64, 256]) {
+      verdicts.push(compare(`${throughputGoal(clients)} (${label})`, ours(clients), base(clients), (o, b) => {
+        const share = o.requestsPerSecond / b.requestsPerSecond;
+        return {
+          measured: `${formatNumber(o.requestsPerSecond, 0)} vs ${formatNumber(b.requestsPerSecond, 0)} req/s (${formatNumber(share * 100, 0)}%)`,
+          holds: share >= GOALS.throughputShare && o.errors === 0,
+        };
+      }));
+    }
+  }
+  return verdicts;
+}
+
+function compare(
+  goal: string,
+  ours: HttpRunResult | undefined,
+  base: ClosedLoopResult | undefined,
+  judge: (ours: HttpRunResult, base: ClosedLoopResult) => { measured: string; holds: boolean },
+): GoalVerdict {
+  if (!ours || !base || ours.completed === 0) return { goal, measured: 'no comparable runs', holds: 'not measured' };
+  return { goal, ...judge(ours, base) };
+}
+
+function longGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
+  const goal = `Long jobs: p99 added latency ≤ ${GOALS.longP99AddedMs} ms with 200 waiters`;
+  const long = results.long;
+  if (long?.status !== 'measured') return { goal, measured: long?.reason ?? 'suite not run', holds: 'not measured' };
+  const added = long.addedLatencyMs;
+  return {
+    goal,
+    measured: `p50 +${formatNumber(added.p50, 1)} ms, p99 +${formatNumber(added.p99, 1)} ms, ${long.run.errors} errors`,
+    holds: added.p99 <= GOALS.longP99AddedMs && long.run.errors === 0 && long.run.completed > 0,
+  };
+}
+
+function memoryGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
+  const goal = `No memory growth over the run beyond retained jobs (API/worker RSS ≤ ${formatMiB(GOALS.memoryGrowthBytes)} over the second half)`;
+  const memory = results.memory;
+  if (memory?.status !== 'measured') return { goal, measured: memory?.reason ?? 'suite not run', holds: 'not measured' };
+  const middle = memory.readings[memory.readings.length - 2];
+  const end = memory.readings[memory.readings.length - 1];
+  if (!middle || !end) return { goal, measured: 'too few readings', holds: 'not measured' };
+  const apiGrowth = end.apiRssBytes - middle.apiRssBytes;
+  const workerGrowth = end.workerRssBytes - middle.workerRssBytes;
+  return {
+    goal,
+    measured: `API ${signedMiB(apiGrowth)}, worker ${signedMiB(workerGrowth)}; Redis ${formatNumber(memory.redisBytesPerRetainedJob, 0)} B per retained job`,
+    holds: apiGrowth <= GOALS.memoryGrowthBytes && workerGrowth <= GOALS.memoryGrowthBytes,
+  };
+}
+
+function signedMiB(bytes: number): string {
+  return `${bytes >= 0 ? '+' : '−'}${formatMiB(Math.abs(bytes))}`;
+}

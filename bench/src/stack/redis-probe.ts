@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis';
+
+/** Reads Redis facts the report needs without going through BullMQ. */
+export class RedisProbe {
+  private constructor(private readonly redis: Redis) {}
+
+  static async connect(url: string): Promise<RedisProbe> {
+    const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
+    await redis.connect();
+    return new RedisProbe(redis);
+  }
+
+  async version(): Promise<string> {
+    return this.infoField('server', 'redis_version');
+  }
+
+  async usedMemory(): Promise<number> {
+    return Number(await this.infoField('memory', 'used_memory'));
+  }
+
+  /**
+   * Finds the key `<prefix>:<queue>:<suffix>` whatever prefix the service chose
+   * (`bull`, or a hash tag such as `{images}` for Cluster).
+   */
+  async findQueueKey(queue: string, suffix: string): Promise<string | undefined> {
+    let cursor = '0';
+    for (let page = 0; page < 10_000; page++) {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `*:${queue}:${suffix}`, 'COUNT', 1000);
+      const hit = keys.find((key) => key.endsWith(`:${queue}:${suffix}`));
+      if (hit) return hit;
+      cursor = next;
+      if (cursor === '0') return undefined;
+    }
+    return undefined;
+  }
+
+  /** Cardinality of a sorted set, 0 when it does not exist. */
+  async zcard(key: string | undefined): Promise<number> {
+    return key ? this.redis.zcard(key) : 0;
+  }
+
+  async xlen(key: string | undefined): Promise<number> {
+    return key ? this.redis.xlen(key) : 0;
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private async infoField(section: string, field: string): Promise<string> {
+    const info = await this.redis.info(section);
+    const match = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
+    if (!match?.[1]) throw new Error(`INFO ${section} has no ${field}`);
+    return match[1].trim();
+  }
+}
