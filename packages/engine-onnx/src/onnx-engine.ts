@@ -1,0 +1,135 @@
+import {
+  type EditRequest,
+  type EngineCommonRequest,
+  type EngineDescription,
+  type EngineResult,
+  type EngineRunOptions,
+  type GenerateRequest,
+  type ImageEngine,
+  type RawImage,
+  type VariationRequest,
+  estimateImageTokenUsage,
+  throwIfAborted,
+} from '@imageforge/engine-core';
+import { type OnnxEngineConfig, type OnnxEngineConfigInput, OnnxEngineConfigSchema } from './config/onnx-engine-config';
+import type { DiffusionPipeline, DiffusionRequest } from './pipeline/diffusion-pipeline';
+import { compositeKept, countRepainted, latentMask, maskPixels, pixelsToRgba, repaintMask, resizeRgba, rgbaToPixels } from './pipeline/image-tensors';
+import { type PipelineTimingHook, timed } from './pipeline/pipeline-timing';
+import { chooseRunSize, resizeMask } from './pipeline/run-size';
+import { describeProvider } from './sessions/execution-provider';
+import { type ModelSessions, releaseModelSessions } from './sessions/model-sessions';
+import { loadDiffusionPipeline } from './pipeline/load-pipeline';
+
+export interface OnnxEngineOptions {
+  /** Receives ONNX Runtime vs host timings of every run (benchmarks, profiling). Default none. */
+  timing?: PipelineTimingHook;
+}
+
+interface SourceImage {
+  image: RawImage;
+  /** Request-size 0/1 mask, 1 = repaint; absent for variations. */
+  repaint?: Uint8Array;
+}
+
+/** Stable Diffusion-family pipelines in-process on ONNX Runtime (CPU, CUDA or TensorRT). */
+export class OnnxImageEngine implements ImageEngine {
+  readonly name = 'onnx';
+  private sessions?: ModelSessions;
+  private pipeline?: DiffusionPipeline;
+
+  constructor(
+    readonly config: OnnxEngineConfig,
+    private readonly options: OnnxEngineOptions = {},
+  ) {}
+
+  async load(): Promise<void> {
+    if (this.pipeline) return;
+    const loaded = await loadDiffusionPipeline(this.config);
+    this.pipeline = loaded.pipeline;
+    this.sessions = loaded.sessions;
+  }
+
+  generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult> {
+    return this.run(request, request.prompt, undefined, options);
+  }
+
+  variation(request: VariationRequest, options: EngineRunOptions): Promise<EngineResult> {
+    return this.run(request, '', { image: request.image }, options);
+  }
+
+  edit(request: EditRequest, options: EngineRunOptions): Promise<EngineResult> {
+    const image = request.images[0];
+    if (!image) throw new Error('edit needs an input image');
+    const repaint = repaintMask(request.mask ?? image);
+    // Nothing transparent to repaint: the prompt re-imagines the whole image (img2img) instead.
+    return this.run(request, request.prompt, countRepainted(repaint) > 0 ? { image, repaint } : { image }, options);
+  }
+
+  describe(): EngineDescription {
+    return { engine: this.name, model: this.config.modelDir, device: describeProvider(this.config) };
+  }
+
+  async close(): Promise<void> {
+    const sessions = this.sessions;
+    this.sessions = undefined;
+    this.pipeline = undefined;
+    if (sessions) await releaseModelSessions(sessions);
+  }
+
+  private async run(request: EngineCommonRequest, prompt: string, source: SourceImage | undefined, options: EngineRunOptions): Promise<EngineResult> {
+    throwIfAborted(options.signal);
+    const pipeline = this.pipeline;
+    if (!pipeline) throw new Error('onnx engine used before load()');
+    const size = chooseRunSize(request.width, request.height, pipeline.unetSignature, this.config.nativeSize);
+    const diffusion: DiffusionRequest = {
+      prompt,
+      n: request.n,
+      latentWidth: size.width / 8,
+      latentHeight: size.height / 8,
+      seed: request.seed,
+      steps: this.config.steps,
+      guidanceScale: this.config.guidanceScale,
+    };
+    if (source) {
+      const pixels = rgbaToPixels(resizeRgba(source.image, size.width, size.height));
+      diffusion.image = pixels;
+      if (source.repaint) {
+        const mask = resizeMask(source.repaint, request.width, request.height, size.width, size.height);
+        diffusion.latentMask = latentMask(mask, size.width, size.height);
+        diffusion.maskedImage = maskPixels(pixels, mask);
+        diffusion.strength = 1;
+      } else {
+        diffusion.strength = this.config.strength;
+      }
+    }
+    const runOptions = { ...options, timing: this.options.timing };
+    const { latents, promptTokens } = await pipeline.denoise(diffusion, runOptions);
+    const images: RawImage[] = [];
+    for (let i = 0; i < request.n; i++) {
+      const pixels = await pipeline.decode(latents, i, runOptions);
+      images.push(
+        await timed(runOptions.timing, 'host', 'pixels', () => {
+          const image = resizeRgba(pixelsToRgba(pixels), request.width, request.height);
+          return source?.repaint ? compositeKept(image, source.image, source.repaint) : image;
+        }),
+      );
+    }
+    const usage = estimateImageTokenUsage({
+      prompt,
+      n: request.n,
+      width: request.width,
+      height: request.height,
+      quality: request.quality,
+      inputImages: source ? [source.image] : [],
+    });
+    usage.input_tokens += promptTokens - usage.input_tokens_details.text_tokens;
+    usage.total_tokens = usage.input_tokens + usage.output_tokens;
+    usage.input_tokens_details.text_tokens = promptTokens;
+    return { images, usage };
+  }
+}
+
+/** The worker's engine factory calls this with a registry entry's `engine` object. */
+export function createOnnxEngine(config: OnnxEngineConfigInput, options?: OnnxEngineOptions): ImageEngine {
+  return new OnnxImageEngine(OnnxEngineConfigSchema.parse(config), options);
+}
