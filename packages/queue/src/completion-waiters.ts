@@ -4,6 +4,7 @@ import { imageJobCatalog, type ImageJobName, type ImageJobResult } from '@imagef
 import { DEFAULT_QUEUE_PREFIX } from './job-id';
 import { JobOutcomeReader, type JobOutcome } from './job-outcome-reader';
 import { silentLogger, type QueueLogger } from './queue-logger';
+import { settlesWithin } from './settles-within';
 
 export type CompletionOutcome =
   | { state: 'completed'; result: ImageJobResult }
@@ -44,6 +45,8 @@ export interface CompletionWaitersOptions {
   reconcileAfterMs?: number;
   /** Jobs read per Redis round trip while reconciling. Default 200. */
   reconcileBatchSize?: number;
+  /** Longest wait for each QueueEvents connection to close. Default 2 000 ms. */
+  closeTimeoutMs?: number;
   /** Consecutive reads that find no job before a waiter is rejected with JobMissingError. Default 3. */
   missingReadsBeforeReject?: number;
   logger?: QueueLogger;
@@ -74,6 +77,7 @@ export class CompletionWaiters {
   private readonly logger: QueueLogger;
   private readonly reconcileAfterMs: number;
   private readonly missingReadsBeforeReject: number;
+  private readonly closeTimeoutMs: number;
   private reconciling = false;
   private closed = false;
 
@@ -82,6 +86,7 @@ export class CompletionWaiters {
     this.logger = options.logger ?? silentLogger;
     this.reconcileAfterMs = options.reconcileAfterMs ?? 2_000;
     this.missingReadsBeforeReject = options.missingReadsBeforeReject ?? 3;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
     this.reader = new JobOutcomeReader(options.connection, prefix, options.reconcileBatchSize ?? 200);
     for (const queue of new Set(options.queueNames)) {
       this.waiters.set(queue, new Map());
@@ -119,6 +124,9 @@ export class CompletionWaiters {
       waiter = { jobId, queue: job.queue, name: job.name, registeredAt: Date.now(), missingReads: 0, resolve, reject };
     });
     byId.set(jobId, waiter);
+    // The caller may stop listening (timeout) before close() rejects this promise:
+    // that must not become an unhandled rejection. The caller still sees it.
+    promise.catch(() => undefined);
     return { promise, cancel: () => void this.remove(waiter) };
   }
 
@@ -131,7 +139,15 @@ export class CompletionWaiters {
       for (const waiter of byId.values()) waiter.reject(new WaiterClosedError(waiter.jobId));
       byId.clear();
     }
-    await Promise.all(this.events.map((events) => events.close()));
+    // Closing a QueueEvents whose connection is waiting to reconnect never
+    // resolves (no 'end' event comes); shutdown must not hang on an outage.
+    await Promise.all(
+      this.events.map(async (events) => {
+        if (!(await settlesWithin(events.close(), this.closeTimeoutMs))) {
+          this.logger.warn({ queue: events.name }, 'queue events did not close in time');
+        }
+      }),
+    );
   }
 
   private onCompleted(queue: string, jobId: string, returnvalue: unknown): void {

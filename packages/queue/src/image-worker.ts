@@ -7,6 +7,7 @@ import { ABORT_REASON_CANCEL, ABORT_REASON_SHUTDOWN, createImageJobProcessor, ty
 import { cancelChannel } from './job-cancellation';
 import { DEFAULT_QUEUE_PREFIX } from './job-id';
 import { silentLogger, type QueueLogger } from './queue-logger';
+import { settlesWithin } from './settles-within';
 
 export interface ImageWorkerOptions {
   /** A `consumer` connection; the worker duplicates it and never closes the original. */
@@ -111,17 +112,4 @@ export async function createImageWorker(options: ImageWorkerOptions): Promise<Wo
     return closing;
   };
   return { worker, close };
-}
-
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = promise.then(() => true, () => true);
-  try {
-    return await Promise.race([settled, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { NormalizedImageParamsSchema, type NormalizedImageParams } from '@imageforge/contracts';
+import { GeneratePayloadSchema, ImageJobResultSchema, type ImageJobPayload, type ImageJobResult } from '@imageforge/jobs';
+import { createRedisConnection, type ImageJobHandlers } from '../src';
+
+export function imageParams(overrides: Partial<NormalizedImageParams> = {}): NormalizedImageParams {
+  return NormalizedImageParamsSchema.parse({
+    model: 'gpt-image-1',
+    profile: 'gpt-image',
+    n: 1,
+    width: 64,
+    height: 64,
+    quality: 'low',
+    responseFormat: 'b64_json',
+    outputFormat: 'png',
+    background: 'opaque',
+    ...overrides,
+  });
+}
+
+export function generatePayload(prompt = 'a red square'): ImageJobPayload<'image.generate'> {
+  return GeneratePayloadSchema.parse({
+    requestId: `req-${randomUUID()}`,
+    owner: 'owner-hash',
+    acceptedAt: Date.now(),
+    params: imageParams(),
+    prompt,
+  });
+}
+
+/** A result whose key tells which job and attempt produced it. */
+export function resultFor(jobId: string, attempt = 1): ImageJobResult {
+  return ImageJobResultSchema.parse({
+    images: [{ key: `jobs/${jobId}/output/0.png`, contentType: 'image/png', width: 64, height: 64, bytes: 100 + attempt }],
+    finishedAt: Date.now(),
+  });
+}
+
+export function newJobId(): string {
+  return `job-${randomUUID()}`;
+}
+
+type GenerateHandler = ImageJobHandlers['image.generate'];
+
+/** Every job name answered by the same handler; tests only enqueue `image.generate`. */
+export function handlersFrom(generate: GenerateHandler): ImageJobHandlers {
+  const unexpected = async (): Promise<ImageJobResult> => {
+    throw new Error('unexpected job kind in this test');
+  };
+  return { 'image.generate': generate, 'image.edit': unexpected, 'image.variation': unexpected };
+}
+
+/** Tracks connections made in a test so afterEach can close them all. */
+export class ConnectionPool {
+  private readonly open: Redis[] = [];
+
+  producer(url: string, name?: string): Redis {
+    return this.track(createRedisConnection(url, { role: 'producer', ...(name ? { connectionName: name } : {}) }));
+  }
+
+  consumer(url: string, name?: string, reconnectMinDelayMs?: number): Redis {
+    return this.track(
+      createRedisConnection(url, {
+        role: 'consumer',
+        ...(name ? { connectionName: name } : {}),
+        ...(reconnectMinDelayMs ? { reconnectMinDelayMs, reconnectMaxDelayMs: reconnectMinDelayMs } : {}),
+      }),
+    );
+  }
+
+  track(connection: Redis): Redis {
+    connection.on('error', () => undefined);
+    this.open.push(connection);
+    return connection;
+  }
+
+  closeAll(): void {
+    for (const connection of this.open.splice(0)) connection.disconnect();
+  }
+}
+
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
