@@ -30,7 +30,9 @@ export interface DiffusionScheduler {
   readonly initNoiseSigma: number;
   /**
    * Chooses the timesteps for `steps` inference steps. With `strength` < 1 (img2img),
-   * only the last `round(steps*strength)` of them are kept, as diffusers does.
+   * only the last `round(steps*strength)` of them are kept, as diffusers does: precisely
+   * diffusers' int(steps*strength) (a floor), and at least one. LCM instead keeps `steps`
+   * timesteps drawn from the first `strength` of its schedule, as diffusers' LCM img2img does.
    */
   setTimesteps(steps: number, strength?: number): void;
   /** Scales the UNet input for timestep t (Euler divides by sqrt(sigma^2+1); others return it unchanged). */

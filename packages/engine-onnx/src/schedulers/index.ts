@@ -1,0 +1,10 @@
+export type { DiffusionScheduler, NoiseSource, SchedulerConfig } from './scheduler';
+export { createScheduler, schedulerKindFor, SCHEDULER_KINDS, type SchedulerKind } from './create-scheduler';
+export { loadSchedulerConfig, resolveSchedulerConfig } from './scheduler-config';
+export { EulerDiscreteScheduler } from './euler-discrete-scheduler';
+export { EulerAncestralDiscreteScheduler } from './euler-ancestral-discrete-scheduler';
+export { DdimScheduler, type DdimOptions } from './ddim-scheduler';
+export { LcmScheduler } from './lcm-scheduler';
+export { SigmaScheduler } from './sigma-scheduler';
+export { alphasCumprod } from './beta-schedule';
+export { spacedTimesteps, img2imgStartIndex } from './timestep-spacing';
