@@ -9,6 +9,8 @@ const KARRAS_RHO = 7;
  * What diffusers' EulerDiscreteScheduler and EulerAncestralDiscreteScheduler share: σ_t =
  * √((1-ᾱ_t)/ᾱ_t) interpolated at the spaced timesteps, a final σ of 0, inputs scaled by
  * 1/√(σ²+1). Steps look their index up from the timestep, so the caller keeps no counter.
+ * Supported σ options: use_karras_sigmas, final_sigmas_type. Not implemented (linear
+ * interpolation is used instead): interpolation_type log_linear, exponential and beta sigmas.
  */
 export abstract class SigmaScheduler implements DiffusionScheduler {
   abstract readonly name: string;

@@ -31,7 +31,8 @@ export interface ClipEncoding {
  * The tokenizer of Stable Diffusion's CLIP text encoders, rebuilt from `vocab.json` +
  * `merges.txt` the way transformers converts CLIPTokenizer to its fast form: NFC, whitespace
  * runs to one space, lowercase; CLIP's regex split; byte-level BPE with `</w>` word ends.
- * BPE itself runs in `@huggingface/tokenizers`, a dependency-free JS port of the Rust library.
+ * BPE itself runs in `@huggingface/tokenizers`: pure JS with a CommonJS build (jest and tsx
+ * load it as is), no native binary and nothing fetched at install or run time.
  */
 export class ClipTokenizer {
   readonly maxLength: number;
