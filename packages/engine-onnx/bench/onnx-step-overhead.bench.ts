@@ -1,0 +1,108 @@
+/**
+ * Per-step cost of the onnx engine split into ONNX Runtime time (session.run) and host time
+ * (tokenizer, scheduler, guidance arithmetic, tensor copies, pixel conversion, PNG encoding).
+ * The UNet is a small conv stack with realistic input: 64×64×4 latents (512 px), batch 2 under
+ * guidance. Run: pnpm exec tsx packages/engine-onnx/bench/onnx-step-overhead.bench.ts [steps] [channels]
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeImage } from '@imageforge/engine-core';
+import { createOnnxEngine } from '../src/onnx-engine';
+import type { PipelineTimingHook, TimingKind } from '../src/pipeline/pipeline-timing';
+import { ElemType, encodeModel, floatTensor, node, valueInfo } from '../test/fixtures/onnx-graph';
+import { TINY_HIDDEN, TOKENS } from '../test/fixtures/tiny-sd-graphs';
+import { writeTinySdModel } from '../test/fixtures/tiny-sd-model';
+
+const steps = Number(process.argv[2] ?? 20);
+// Width 128 makes a step cost about what a real SD UNet step costs on a GPU (tens of ms); pass 64 for a cheaper one.
+const channels = Number(process.argv[3] ?? 128);
+
+/** conv 4→C, ReLU, conv C→C, ReLU, conv C→4 (3×3, pad 1), plus every input feeding the output. */
+function convUNet(): Uint8Array {
+  const weights = (name: string, out: number, inp: number) =>
+    floatTensor(name, [out, inp, 3, 3], Float32Array.from({ length: out * inp * 9 }, (_, i) => Math.sin(i) * 0.05));
+  const conv = (x: string, w: string, y: string) => node('Conv', [x, w], [y], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] });
+  return encodeModel({
+    name: 'unet',
+    nodes: [
+      conv('sample', 'w1', 'h1'),
+      node('Relu', ['h1'], ['r1']),
+      conv('r1', 'w2', 'h2'),
+      node('Relu', ['h2'], ['r2']),
+      conv('r2', 'w3', 'h3'),
+      node('Cast', ['timestep'], ['tf'], { to: ElemType.float }),
+      node('ReduceSum', ['tf'], ['ts'], { keepdims: 0 }),
+      node('ReduceSum', ['encoder_hidden_states'], ['es'], { keepdims: 0 }),
+      node('Add', ['ts', 'es'], ['side']),
+      node('Mul', ['side', 'zero'], ['nothing']),
+      node('Add', ['h3', 'nothing'], ['out_sample']),
+    ],
+    inputs: [
+      valueInfo('sample', 'float', ['batch', 4, 'height', 'width']),
+      valueInfo('timestep', 'float', ['steps']),
+      valueInfo('encoder_hidden_states', 'float', ['batch', TOKENS, TINY_HIDDEN]),
+    ],
+    outputs: [valueInfo('out_sample', 'float', ['batch', 4, 'height', 'width'])],
+    initializers: [weights('w1', channels, 4), weights('w2', channels, channels), weights('w3', 4, channels), floatTensor('zero', [], [0])],
+  });
+}
+
+class Totals implements PipelineTimingHook {
+  readonly ms = new Map<string, { total: number; count: number }>();
+  record(kind: TimingKind, phase: string, ms: number): void {
+    const key = `${kind}:${phase}`;
+    const entry = this.ms.get(key) ?? { total: 0, count: 0 };
+    entry.total += ms;
+    entry.count += 1;
+    this.ms.set(key, entry);
+  }
+  get(key: string) {
+    return this.ms.get(key) ?? { total: 0, count: 0 };
+  }
+  clear(): void {
+    this.ms.clear();
+  }
+}
+
+async function main(): Promise<void> {
+  const model = await writeTinySdModel({ scalingFactor: 8 });
+  await writeFile(join(model.dir, 'unet', 'model.onnx'), convUNet());
+  const totals = new Totals();
+  const engine = createOnnxEngine({ kind: 'onnx', modelDir: model.dir, steps, guidanceScale: 7.5 }, { timing: totals });
+  await engine.load();
+  const request = { model: 'bench', n: 1, width: 512, height: 512, quality: 'standard', background: 'auto' as const, seed: 5, prompt: 'a red cat' };
+  await engine.generate(request, { signal: new AbortController().signal });
+  totals.clear();
+  const runs = 5;
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const result = await engine.generate({ ...request, seed: i }, { signal: new AbortController().signal });
+    const t = performance.now();
+    await encodeImage(result.images[0]!, { format: 'png', background: 'opaque' });
+    totals.record('host', 'png', performance.now() - t);
+  }
+  const wall = (performance.now() - started) / runs;
+  await engine.close();
+  await model.remove();
+
+  const perRun = (key: string) => totals.get(key).total / runs;
+  const unet = totals.get('onnx:unet');
+  const stepHost = totals.get('host:step');
+  const unetStep = unet.total / unet.count;
+  const hostStep = stepHost.total / stepHost.count;
+  const onceHost = perRun('host:tokenizer') + perRun('host:pixels') + perRun('host:png');
+  const onceOnnx = perRun('onnx:text_encoder') + perRun('onnx:vae_decoder');
+  const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+  console.log(`onnx step overhead: 64x64x4 latents, UNet batch 2 (guidance), conv width ${channels}, ${steps} steps, ${runs} runs, CPU provider`);
+  console.log(`per step   onnx (unet session.run) ${fmt(unetStep)}   host (scheduler, guidance, copies, fp conversion) ${fmt(hostStep)}`);
+  console.log(`per step   host overhead ${((100 * hostStep) / (hostStep + unetStep)).toFixed(2)} % of a step`);
+  console.log(`per image  once: tokenizer ${fmt(perRun('host:tokenizer'))}, text_encoder ${fmt(perRun('onnx:text_encoder'))}, vae_decoder ${fmt(perRun('onnx:vae_decoder'))}, pixels ${fmt(perRun('host:pixels'))}, png ${fmt(perRun('host:png'))}`);
+  const hostTotal = hostStep * steps + onceHost;
+  const onnxTotal = unetStep * steps + onceOnnx;
+  console.log(`per image  host ${fmt(hostTotal)} + onnx ${fmt(onnxTotal)} (wall ${fmt(wall)}): host ${((100 * hostTotal) / (hostTotal + onnxTotal)).toFixed(2)} % of the run`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
