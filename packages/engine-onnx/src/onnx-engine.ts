@@ -57,7 +57,7 @@ export class OnnxImageEngine implements ImageEngine {
     return this.run(request, '', { image: request.image }, options);
   }
 
-  edit(request: EditRequest, options: EngineRunOptions): Promise<EngineResult> {
+  async edit(request: EditRequest, options: EngineRunOptions): Promise<EngineResult> {
     const image = request.images[0];
     if (!image) throw new Error('edit needs an input image');
     const repaint = repaintMask(request.mask ?? image);

@@ -90,6 +90,9 @@ export class DiffusionPipeline {
     const strength = request.image ? (request.strength ?? 1) : 1;
     const probe = this.parts.createScheduler();
     probe.setTimesteps(request.steps, strength < 1 ? strength : undefined);
+    if (probe.timesteps.length === 0) {
+      throw new Error(`strength ${strength} leaves none of the ${request.steps} steps to run: raise steps or strength`);
+    }
     const chunks: Array<[number, number]> = [];
     for (let start = 0; start < request.n; start += this.parts.maxBatch) chunks.push([start, Math.min(request.n, start + this.parts.maxBatch)]);
     const total = probe.timesteps.length * chunks.length;
