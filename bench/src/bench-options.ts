@@ -11,6 +11,8 @@ export interface BenchSizes {
   durationMs: number;
   /** Upper bound on requests per closed-loop run. Default 200,000. */
   maxRequests: number;
+  /** Sequential sync requests split into stages from job timestamps. Default 300. */
+  breakdownRequests: number;
   /** Backlog the baseline worker drains. Default 10,000. */
   backlogJobs: number;
   /** Async submissions in the burst. Default 10,000. */
@@ -38,6 +40,7 @@ const FULL: BenchSizes = {
   warmupMs: 1_500,
   durationMs: 6_000,
   maxRequests: 200_000,
+  breakdownRequests: 300,
   backlogJobs: 10_000,
   burstJobs: 10_000,
   memoryJobs: 20_000,
@@ -50,6 +53,7 @@ const QUICK: BenchSizes = {
   ...FULL,
   warmupMs: 500,
   durationMs: 1_500,
+  breakdownRequests: 60,
   backlogJobs: 2_000,
   burstJobs: 2_000,
   memoryJobs: 2_000,

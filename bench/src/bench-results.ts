@@ -1,6 +1,7 @@
 import type { ClosedLoopResult } from './load/closed-loop';
 import type { LatencySummary } from './stats/latency-summary';
 import type { MachineInfo } from './report/machine-info';
+import type { StageBreakdown } from './suites/stage-breakdown';
 
 /** A suite either measured something or says plainly why it could not. */
 export type SuiteOutcome<T> = ({ status: 'measured' } & T) | { status: 'not measured'; reason: string };
@@ -34,6 +35,8 @@ export interface HttpRunResult extends ClosedLoopResult {
 
 export interface SyncResult {
   runs: HttpRunResult[];
+  /** Where the time of one sequential request goes, stage by stage. */
+  breakdown: StageBreakdown[];
 }
 
 export interface AsyncResult {

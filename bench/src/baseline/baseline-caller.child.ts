@@ -37,7 +37,11 @@ let sequence = 0;
 async function open(redisUrl: string, queueName: string): Promise<Queue> {
   if (queue?.name === queueName) return queue;
   await close();
-  queue = new Queue(queueName, { connection: { url: redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 } });
+  queue = new Queue(queueName, {
+    connection: { url: redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    // The service's queue keeps this many events so late waiters can still find completions; same stream cost here.
+    streams: { events: { maxLen: 100_000 } },
+  });
   events = new QueueEvents(queueName, { connection: { url: redisUrl, maxRetriesPerRequest: null } });
   waiters = new CompletionWaiters(events);
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);

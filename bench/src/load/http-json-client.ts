@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 export interface HttpJsonResponse {
   status: number;
   body: unknown;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /**
@@ -44,9 +45,9 @@ export class HttpJsonClient {
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             try {
-              resolve({ status: res.statusCode ?? 0, body: text.length > 0 ? JSON.parse(text) : undefined });
+              resolve({ status: res.statusCode ?? 0, body: text.length > 0 ? JSON.parse(text) : undefined, headers: res.headers });
             } catch {
-              resolve({ status: res.statusCode ?? 0, body: text.slice(0, 500) });
+              resolve({ status: res.statusCode ?? 0, body: text.slice(0, 500), headers: res.headers });
             }
           });
           res.on('error', reject);

@@ -13,14 +13,16 @@ const GENERATIONS = '/v1/images/generations';
 const DONE = new Set(['completed', 'succeeded']);
 const FAILED = new Set(['failed', 'cancelled', 'canceled', 'expired']);
 
-/** One synchronous generation; fails unless every image came back in the asked format. */
-export async function generateSync(client: HttpJsonClient, body: GenerationBody, timeoutMs: number): Promise<void> {
+/** One synchronous generation; fails unless every image came back in the asked format. Resolves with the `x-job-id`. */
+export async function generateSync(client: HttpJsonClient, body: GenerationBody, timeoutMs: number): Promise<string | undefined> {
   const response = await client.send('POST', GENERATIONS, body, {}, timeoutMs);
   expectStatus(response, 200, 'sync generation');
   const data = (response.body as { data?: Array<Record<string, unknown>> }).data;
   if (!Array.isArray(data) || data.length !== body.n || data.some((image) => typeof image[body.response_format] !== 'string')) {
     throw new Error(`sync generation returned no ${body.response_format}: ${JSON.stringify(response.body).slice(0, 200)}`);
   }
+  const jobId = response.headers['x-job-id'];
+  return typeof jobId === 'string' ? jobId : undefined;
 }
 
 /** Submits with `Prefer: respond-async`; resolves with the job id from the 202. */

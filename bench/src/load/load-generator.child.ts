@@ -4,6 +4,13 @@ import { runClosedLoop, type ClosedLoopOptions, type ClosedLoopResult } from './
 import { HttpJsonClient } from './http-json-client';
 import { generateSync, pollUntilDone, submitAsync, type GenerationBody } from './image-requests';
 
+/** Epoch milliseconds (sub-millisecond precision) around one sync request. */
+export interface StampedRequest {
+  jobId: string;
+  sentAt: number;
+  receivedAt: number;
+}
+
 interface Target {
   baseUrl: string;
   apiKey: string;
@@ -32,6 +39,8 @@ const methods = {
           await generateSync(client, params.body, Math.min(params.timeoutMs, Math.max(1, deadline - Date.now())));
           return { attempts: attempt };
         } catch (error) {
+          // A 4xx will not heal by waiting: the bench's request or configuration is wrong.
+          if (error instanceof Error && /HTTP 4\d\d/.test(error.message)) throw error;
           lastError = error;
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
@@ -41,7 +50,27 @@ const methods = {
   },
 
   async sync(params: Target & { loop: ClosedLoopOptions }): Promise<ClosedLoopResult> {
-    return withClient(params, params.loop.concurrency, (client) => runClosedLoop(params.loop, () => generateSync(client, params.body, params.timeoutMs)));
+    return withClient(params, params.loop.concurrency, (client) =>
+      runClosedLoop(params.loop, async () => {
+        await generateSync(client, params.body, params.timeoutMs);
+      }),
+    );
+  },
+
+  /** Sequential sync generations, each stamped with epoch send and receive times for the stage breakdown. */
+  async syncStamped(params: Target & { count: number; maxMs: number }): Promise<StampedRequest[]> {
+    return withClient(params, 1, async (client) => {
+      const stamps: StampedRequest[] = [];
+      const stopAt = Date.now() + params.maxMs;
+      const epochNow = () => performance.timeOrigin + performance.now();
+      for (let index = 0; index < params.count && Date.now() < stopAt; index++) {
+        const sentAt = epochNow();
+        const jobId = await generateSync(client, params.body, params.timeoutMs);
+        const receivedAt = epochNow();
+        if (jobId) stamps.push({ jobId, sentAt, receivedAt });
+      }
+      return stamps;
+    });
   },
 
   /** Submit with `Prefer: respond-async`, then poll; latency is submit to completion seen. */

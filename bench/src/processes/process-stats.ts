@@ -44,6 +44,12 @@ export class ProcessSampler {
 
   constructor(private readonly pids: Record<string, number>, private readonly intervalMs = 250) {}
 
+  /** Points `name` at another process from now on (e.g. a replacement worker); usage already read for earlier runs is unaffected. */
+  track(name: string, pid: number): void {
+    this.pids[name] = pid;
+    this.samples.set(name, []);
+  }
+
   start(): void {
     this.sample();
     this.timer = setInterval(() => this.sample(), this.intervalMs);

@@ -57,7 +57,7 @@ ${section('5. Memory across many jobs', results.memory, (memory) => `${memoryTab
 - Each suite starts its own Redis, API and worker, so no suite inherits another's retained jobs.
 - Closed loop: each client sends its next request when the previous one answers, over HTTP/1.1 keep-alive on loopback. The first ${'`'}warm-up${'`'} stretch is discarded; throughput counts successes over the measured stretch; percentiles are nearest-rank over every measured request.
 - Baseline: a caller process runs \`Queue.add\` then waits for that job's \`completed\` event through ONE shared \`QueueEvents\` and a map of waiters (not \`waitUntilFinished\`); a separate worker process runs a no-op processor at concurrency 50. Jobs carry a payload shaped like the service's and the same retention options.
-- Ours: a bench-only model registry (\`bench-64\` on the \`synthetic\` engine, 64x64, no delay; \`bench-slow\` with 2 s per image) and a local storage directory; worker concurrency 50 for sync/async/memory, 256 for long jobs.
+- Ours: a bench-only model registry (\`bench-fast\` on the \`synthetic\` engine with the \`dall-e-2\` profile at its smallest size, 256x256, no delay; \`bench-slow\` with 2 s per image) and a local storage directory; worker concurrency 50 for sync/async/memory, 256 for long jobs.
 - CPU shares come from \`/proc/<pid>/stat\` (100% = one core) over the measured stretch; RSS from \`/proc/<pid>/status\`.
 `;
 }

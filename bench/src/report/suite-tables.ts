@@ -1,6 +1,7 @@
 import type { AsyncResult, BaselineResult, HttpRunResult, LongJobsResult, MemoryResult, ProcessUsage, SyncResult } from '../bench-results';
 import type { ClosedLoopResult } from '../load/closed-loop';
 import type { LatencySummary } from '../stats/latency-summary';
+import type { StageTiming } from '../suites/stage-breakdown';
 import { formatMarkdownTable, formatMiB, formatNumber, type TableColumn } from './markdown-table';
 
 const ms = (value: number) => formatNumber(value, value < 10 ? 2 : 1);
@@ -55,7 +56,18 @@ function httpColumns(baseline: BaselineResult | undefined): TableColumn<HttpRunR
 }
 
 export function syncTable(result: SyncResult, baseline: BaselineResult | undefined): string {
-  return formatMarkdownTable(httpColumns(baseline), result.runs);
+  const stages = result.breakdown.map((breakdown) => {
+    const table = formatMarkdownTable(
+      [
+        { header: 'stage', render: (row: StageTiming) => row.stage },
+        { header: 'mean ms', align: 'right', render: (row: StageTiming) => ms(row.meanMs) },
+        { header: 'p50 ms', align: 'right', render: (row: StageTiming) => ms(row.p50Ms) },
+      ],
+      breakdown.stages,
+    );
+    return `Where the time goes, ${breakdown.label} (${breakdown.requests} sequential requests, from job timestamps):\n\n${table}`;
+  });
+  return [formatMarkdownTable(httpColumns(baseline), result.runs), ...stages].join('\n\n');
 }
 
 export function asyncTables(result: AsyncResult): string {

@@ -10,6 +10,13 @@ export interface BenchModel {
   delayMsPerImage?: number;
 }
 
+/**
+ * The smallest image the service accepts: dall-e-2's 256x256 (gpt-image-2 takes free
+ * sizes but at least 655,360 pixels), so the engine's own work stays small.
+ */
+export const BENCH_PROFILE = 'dall-e-2';
+export const BENCH_SIZE = '256x256';
+
 /** Options for {@link AppStack.start}. */
 export interface AppStackOptions {
   name: string;
@@ -50,6 +57,7 @@ export class AppStack {
       API_KEYS: apiKey,
       STORAGE_DRIVER: 'local',
       STORAGE_LOCAL_DIR: storageDir,
+      STORAGE_SIGNING_SECRET: randomBytes(24).toString('hex'),
       MODEL_REGISTRY_PATH: registryPath,
       WORKER_CONCURRENCY: String(options.workerConcurrency),
       LOG_LEVEL: 'warn',
@@ -107,5 +115,5 @@ export class AppStack {
 function registryEntry(model: BenchModel): Record<string, unknown> {
   const engine: Record<string, unknown> = { kind: 'synthetic' };
   if (model.delayMsPerImage !== undefined) engine.delayMsPerImage = model.delayMsPerImage;
-  return { id: model.id, profile: 'gpt-image-2', queue: 'images', engine };
+  return { id: model.id, profile: BENCH_PROFILE, queue: 'images', engine };
 }

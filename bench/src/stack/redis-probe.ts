@@ -39,8 +39,27 @@ export class RedisProbe {
     return key ? this.redis.zcard(key) : 0;
   }
 
+  /** Members with the highest scores (for `completed`, the most recently finished jobs). */
+  async newestMembers(key: string, count: number): Promise<string[]> {
+    return this.redis.zrevrange(key, 0, count - 1);
+  }
+
   async xlen(key: string | undefined): Promise<number> {
     return key ? this.redis.xlen(key) : 0;
+  }
+
+  /** BullMQ key prefix the service uses for `queue` (`bull` unless configured). */
+  async queuePrefix(queue: string): Promise<string | undefined> {
+    const meta = await this.findQueueKey(queue, 'meta');
+    return meta?.slice(0, -`:${queue}:meta`.length);
+  }
+
+  /** The fields of a job's hash, or undefined when the job is gone. */
+  async jobHash(queue: string, jobId: string): Promise<Record<string, string> | undefined> {
+    const meta = await this.findQueueKey(queue, 'meta');
+    if (!meta) return undefined;
+    const fields = await this.redis.hgetall(`${meta.slice(0, -':meta'.length)}:${jobId}`);
+    return Object.keys(fields).length > 0 ? fields : undefined;
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ export interface ServiceProcessOptions {
 export class ServiceProcess {
   private output = '';
   private exitCode: number | null | undefined;
+  private stopping = false;
 
   private constructor(private readonly child: ChildProcess, readonly name: string) {
     const keep = (chunk: Buffer) => {
@@ -53,13 +54,14 @@ export class ServiceProcess {
     return this.output.trim().split('\n').slice(-lines).join('\n');
   }
 
-  /** Throws with the process's own output if it has died. */
+  /** Throws with the process's own output if it died without being asked to stop. */
   assertAlive(): void {
-    if (this.exited) throw new Error(`${this.name} exited with code ${this.exitCode}:\n${this.tail()}`);
+    if (this.exited && !this.stopping) throw new Error(`${this.name} exited with code ${this.exitCode}:\n${this.tail()}`);
   }
 
   /** SIGTERM for a graceful shutdown (which also flushes `--cpu-prof`), SIGKILL after the grace period. */
   async stop(graceMs = 15_000): Promise<void> {
+    this.stopping = true;
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');

@@ -6,7 +6,7 @@ import type { GenerationBody } from '../load/image-requests';
 import type { LoadGeneratorMethods } from '../load/load-generator.child';
 import { ProcessSampler } from '../processes/process-stats';
 import { RpcChild } from '../processes/rpc-child';
-import { AppStack, type BenchModel } from '../stack/app-stack';
+import { AppStack, BENCH_SIZE, type BenchModel } from '../stack/app-stack';
 import type { RedisProbe } from '../stack/redis-probe';
 import { stopOnInterrupt, withRedis, type SuiteContext } from './suite-context';
 
@@ -17,7 +17,7 @@ export interface StackSession {
   stack: AppStack;
   load: RpcChild<LoadGeneratorMethods>;
   sampler: ProcessSampler;
-  /** Request body for `model` at 64x64 in the given format. */
+  /** Request body for `model` at the bench size in the given format. */
   body: (model: string, format: GenerationBody['response_format']) => GenerationBody;
   /** Attaches API and worker CPU/RSS over a run's measured stretch. */
   withUsage: (label: string, run: ClosedLoopResult) => HttpRunResult;
@@ -50,7 +50,7 @@ export async function withStack<T>(context: SuiteContext, options: StackSessionO
       const bodyFor = (model: string, format: GenerationBody['response_format']): GenerationBody => ({
         model,
         prompt: 'a lighthouse on a cliff at dusk, oil painting',
-        size: '64x64',
+        size: BENCH_SIZE,
         n: 1,
         response_format: format,
       });

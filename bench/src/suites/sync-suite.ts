@@ -1,31 +1,78 @@
+import { join } from 'node:path';
+import type { BaselineWorkerMethods } from '../baseline/baseline-worker.child';
 import type { HttpRunResult, SyncResult } from '../bench-results';
+import { RpcChild } from '../processes/rpc-child';
 import { BASELINE_WORKER_CONCURRENCY, runTimeout } from './baseline-suite';
-import { withStack } from './stack-session';
+import { breakDownStages, type StageBreakdown } from './stage-breakdown';
+import { withStack, type StackSession } from './stack-session';
 import type { SuiteContext } from './suite-context';
 
-export const BENCH_MODEL = 'bench-64';
+export const BENCH_MODEL = 'bench-fast';
 const FORMATS = ['b64_json', 'url'] as const;
+type Format = (typeof FORMATS)[number];
 
-/** Sync generations through the real API, queue and worker, at each client level and in both response formats. */
+/** Label of runs whose worker completes jobs without an engine: the queue's own cost. */
+export const ENGINE_FREE = 'engine-free worker';
+
+/**
+ * Sync generations through the real API and queue at each client level, in both
+ * response formats: first with the real worker and synthetic engine, then with the
+ * real worker swapped for one that replays a stored result, isolating API + queue.
+ */
 export async function runSyncSuite(context: SuiteContext): Promise<SyncResult> {
   const { sizes } = context.options;
   return withStack(context, { name: 'sync', models: [{ id: BENCH_MODEL }], workerConcurrency: BASELINE_WORKER_CONCURRENCY }, async (session) => {
     const runs: HttpRunResult[] = [];
+    const breakdown: StageBreakdown[] = [];
     for (const format of FORMATS) {
-      for (const concurrency of sizes.levels) {
-        const loop = { concurrency, warmupMs: sizes.warmupMs, durationMs: sizes.durationMs, maxRequests: sizes.maxRequests };
-        const run = await session.load.call(
-          'sync',
-          { baseUrl: session.stack.baseUrl, apiKey: session.stack.apiKey, body: session.body(BENCH_MODEL, format), timeoutMs: 30_000, loop },
-          runTimeout(sizes.warmupMs + sizes.durationMs),
-        );
-        const result = session.withUsage(`sync ${format}`, run);
-        context.log(`sync ${format} x${concurrency}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.latencyMs.p50.toFixed(2)} ms, ${run.errors} errors${errorHint(run.errorSamples)}`);
-        runs.push(result);
-      }
+      const stamps = await session.load.call(
+        'syncStamped',
+        { ...target(session, format), count: sizes.breakdownRequests, maxMs: 30_000 },
+        60_000,
+      );
+      breakdown.push(await breakDownStages(session.probe, `sync ${format}, 1 client, synthetic engine`, stamps));
     }
-    return { runs };
+    for (const format of FORMATS) runs.push(...(await runLevels(context, session, format, 'synthetic engine')));
+
+    const replayed = await capturedResult(session);
+    await session.stack.worker.stop();
+    const replay = await RpcChild.fork<BaselineWorkerMethods>('replay-worker', join(__dirname, '../baseline/baseline-worker.child.ts'), { cwd: context.repoRoot });
+    try {
+      await replay.call('replay', { redisUrl: session.redis.url, queueName: 'images', concurrency: BASELINE_WORKER_CONCURRENCY, ...replayed }, 30_000);
+      session.sampler.track('worker', replay.pid);
+      for (const format of FORMATS) runs.push(...(await runLevels(context, session, format, ENGINE_FREE)));
+    } finally {
+      await replay.stop();
+    }
+    return { runs, breakdown };
   });
+}
+
+function target(session: StackSession, format: Format) {
+  return { baseUrl: session.stack.baseUrl, apiKey: session.stack.apiKey, body: session.body(BENCH_MODEL, format), timeoutMs: 30_000 };
+}
+
+async function runLevels(context: SuiteContext, session: StackSession, format: Format, worker: string): Promise<HttpRunResult[]> {
+  const { sizes } = context.options;
+  const runs: HttpRunResult[] = [];
+  for (const concurrency of sizes.levels) {
+    const loop = { concurrency, warmupMs: sizes.warmupMs, durationMs: sizes.durationMs, maxRequests: sizes.maxRequests };
+    const run = await session.load.call('sync', { ...target(session, format), loop }, runTimeout(sizes.warmupMs + sizes.durationMs));
+    const label = `sync ${format}, ${worker}`;
+    context.log(`${label} x${concurrency}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.latencyMs.p50.toFixed(2)} ms, ${run.errors} errors${errorHint(run.errorSamples)}`);
+    runs.push(session.withUsage(label, run));
+  }
+  return runs;
+}
+
+/** The result of a job the real worker finished, and the key prefix its queue lives under. */
+async function capturedResult(session: StackSession): Promise<{ prefix: string; result: Record<string, unknown> }> {
+  const prefix = await session.probe.queuePrefix('images');
+  const completed = await session.probe.findQueueKey('images', 'completed');
+  const [jobId] = completed ? await session.probe.newestMembers(completed, 1) : [];
+  const hash = prefix && jobId ? await session.probe.jobHash('images', jobId) : undefined;
+  if (!prefix || !hash?.returnvalue) throw new Error('found no completed job to replay');
+  return { prefix, result: JSON.parse(hash.returnvalue) as Record<string, unknown> };
 }
 
 /** First error message of a run, so a broken run is visible in the log at once. */
