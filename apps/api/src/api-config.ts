@@ -78,7 +78,9 @@ export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 
 /** Parses the environment, reporting every bad variable at once. */
 export function parseApiEnv(env: Record<string, string | undefined>): ApiEnv {
-  const parsed = ApiEnvSchema.safeParse(env);
+  // `FOO=` in an env file means unset, not an empty value to validate.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = ApiEnvSchema.safeParse(present);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
   throw new Error(`invalid API configuration:\n${lines.join('\n')}`);
