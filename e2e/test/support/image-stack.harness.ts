@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseApiEnv, startApi, type ApiRuntime } from '@imageforge/api';
-import { useRedisServer, useS3Server, uniqueBucketName } from '@imageforge/testing';
+import {
+  createS3Bucket,
+  RedisServerProcess,
+  S3RVER_CREDENTIALS,
+  S3RVER_REGION,
+  startS3Server,
+  uniqueBucketName,
+  type RunningS3Server,
+} from '@imageforge/testing';
 import { parseWorkerConfig } from '@imageforge/worker/src/worker-config';
 import { startWorker, type RunningWorker } from '@imageforge/worker/src/worker-runtime';
 
@@ -28,8 +36,20 @@ const silent = pino({ level: 'silent' });
  * API app and a worker, on local storage or S3 over the real protocol (s3rver).
  */
 export function useImageStack(options: ImageStackOptions = {}) {
-  const redis = useRedisServer();
-  const s3 = options.storage === 's3' ? useS3Server() : undefined;
+  // Redis and S3 are started and stopped here rather than by their own hooks, so they
+  // outlive the API and worker: jest runs afterAll hooks in the order they were added.
+  let redisServer: RedisServerProcess | undefined;
+  let s3: RunningS3Server | undefined;
+  const redis = {
+    get url(): string {
+      if (!redisServer) throw new Error('redis-server not started');
+      return redisServer.url;
+    },
+    get server(): RedisServerProcess {
+      if (!redisServer) throw new Error('redis-server not started');
+      return redisServer;
+    },
+  };
   let api: ApiRuntime | undefined;
   let worker: RunningWorker | undefined;
   let dir = '';
@@ -51,16 +71,18 @@ export function useImageStack(options: ImageStackOptions = {}) {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imageforge-e2e-'));
     if (options.models) writeFileSync(join(dir, 'models.json'), JSON.stringify({ models: options.models }));
-    if (s3) {
+    redisServer = await RedisServerProcess.start();
+    if (options.storage === 's3') {
+      s3 = await startS3Server();
       const bucket = uniqueBucketName('e2e');
-      await s3.createBucket(bucket);
+      await createS3Bucket(s3.endpoint, bucket);
       storageEnv = {
         STORAGE_DRIVER: 's3',
         S3_ENDPOINT: s3.endpoint,
-        S3_REGION: s3.region,
+        S3_REGION: S3RVER_REGION,
         S3_BUCKET: bucket,
-        S3_ACCESS_KEY_ID: s3.accessKeyId,
-        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
         S3_FORCE_PATH_STYLE: 'true',
       };
     } else {
@@ -85,6 +107,8 @@ export function useImageStack(options: ImageStackOptions = {}) {
   afterAll(async () => {
     await api?.close(1_000);
     await worker?.close();
+    await redisServer?.stop();
+    await s3?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
