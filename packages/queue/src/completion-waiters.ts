@@ -5,6 +5,7 @@ import { DEFAULT_QUEUE_PREFIX } from './job-id';
 import { JobOutcomeReader, type JobOutcome } from './job-outcome-reader';
 import { silentLogger, type QueueLogger } from './queue-logger';
 import { settlesWithin } from './settles-within';
+import { JobMissingError, WaiterClosedError } from './waiter-errors';
 
 export type CompletionOutcome =
   | { state: 'completed'; result: ImageJobResult }
@@ -15,22 +16,6 @@ export interface CompletionWaiter {
   promise: Promise<CompletionOutcome>;
   /** Stops waiting (the caller timed out); the promise then never settles. */
   cancel(): void;
-}
-
-/** The waiters were closed (shutdown) before the job finished; the job itself lives on. */
-export class WaiterClosedError extends Error {
-  override readonly name = 'WaiterClosedError';
-  constructor(readonly jobId: string) {
-    super(`stopped waiting for job ${jobId}: shutting down`);
-  }
-}
-
-/** The job disappeared from Redis (removed, or never added) while someone waited for it. */
-export class JobMissingError extends Error {
-  override readonly name = 'JobMissingError';
-  constructor(readonly jobId: string) {
-    super(`job ${jobId} does not exist`);
-  }
 }
 
 export interface CompletionWaitersOptions {
@@ -113,7 +98,10 @@ export class CompletionWaiters {
     await Promise.all(this.events.map((events) => events.waitUntilReady()));
   }
 
-  /** Call BEFORE adding the job, or its completion can be missed by QueueEvents. */
+  /**
+   * Call BEFORE adding the job, or its completion can be missed by QueueEvents.
+   * If the add then fails, call `cancel()`; otherwise the waiter ends in JobMissingError.
+   */
   register(jobId: string, job: { queue: string; name: ImageJobName }): CompletionWaiter {
     if (this.closed) throw new WaiterClosedError(jobId);
     const byId = this.waiters.get(job.queue);

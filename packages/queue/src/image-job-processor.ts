@@ -78,7 +78,9 @@ export function createImageJobProcessor(deps: ProcessorDeps): Processor {
     } catch (error) {
       const durationMs = Date.now() - startedAt;
       if (jobSignal.aborted && jobSignal.reason === ABORT_REASON_SHUTDOWN && token) {
-        await job.moveToWait(token);
+        // If Redis refuses the move, the job stays active until its lock expires
+        // and stalled detection returns it: handed back either way.
+        await job.moveToWait(token).catch(() => undefined);
         deps.onJobEvent({ type: 'handed_back', ...base, durationMs });
         // Tells BullMQ the job already left `active`, so it records no failure.
         throw new WaitingError();

@@ -75,6 +75,7 @@ export async function createImageWorker(options: ImageWorkerOptions): Promise<Wo
     lockDuration: options.lockDuration ?? 60_000,
     stalledInterval: options.stalledInterval ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 1,
+    // bull-board's throughput charts read these per-minute counts: keep a week.
     metrics: { maxDataPoints: 60 * 24 * 7 },
     autorun: false,
   });

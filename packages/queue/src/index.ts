@@ -4,7 +4,7 @@ export * from './queue-logger';
 export * from './job-id';
 export * from './image-job-queue';
 export * from './completion-waiters';
-export * from './job-outcome-reader';
+export * from './waiter-errors';
 export * from './job-status';
 export * from './job-cancellation';
 export * from './image-job-processor';

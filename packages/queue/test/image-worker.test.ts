@@ -75,41 +75,6 @@ describe(createImageWorker.name, () => {
     expect(workers.map((worker) => worker['rawname'])).toContain(`bull:${Buffer.from(queueName).toString('base64')}:w:gpu-box-7`);
   });
 
-  it('reports queued, then in progress with progress, then succeeded', async () => {
-    const progressed = deferred();
-    const release = deferred();
-    const handle = await startWorker(
-      handlersFrom(async (_payload, context) => {
-        await context.reportProgress(40);
-        progressed.resolve();
-        await release.promise;
-        return resultFor(context.jobId);
-      }),
-    );
-    await handle.worker.pause(true);
-    const jobId = newJobId();
-    const payload = generatePayload('progress please');
-    const queue = queues.queue(queueName);
-
-    await queues.enqueue('image.generate', payload, { queue: queueName, jobId });
-    const queued = await readImageJobStatus(queue, jobId);
-    expect(queued).toMatchObject({ id: jobId, name: 'image.generate', status: 'queued', progress: 0, attemptsMade: 0, data: payload });
-    expect(queued?.startedAt).toBeUndefined();
-
-    handle.worker.resume();
-    await progressed.promise;
-    const running = await readImageJobStatus(queue, jobId);
-    expect(running).toMatchObject({ status: 'in_progress', progress: 40 });
-    expect(running?.startedAt).toBeGreaterThanOrEqual(queued?.createdAt ?? Infinity);
-
-    release.resolve();
-    await waitFor(async () => (await readImageJobStatus(queue, jobId))?.status === 'succeeded', 5_000, 'job to succeed');
-    const done = await readImageJobStatus(queue, jobId);
-    expect(done).toMatchObject({ status: 'succeeded', progress: 100, attemptsMade: 1, result: { images: [{ key: `jobs/${jobId}/output/0.png` }] } });
-    expect(done?.finishedAt).toBeGreaterThanOrEqual(running?.startedAt ?? Infinity);
-    expect(await readImageJobStatus(queue, newJobId())).toBeNull();
-  });
-
   it('hands an in-flight job back at the close deadline so another worker completes it', async () => {
     const events: ImageJobEvent[] = [];
     const started = deferred();

@@ -1,0 +1,15 @@
+/** The waiters were closed (shutdown) before the job finished; the job itself lives on. */
+export class WaiterClosedError extends Error {
+  override readonly name = 'WaiterClosedError';
+  constructor(readonly jobId: string) {
+    super(`stopped waiting for job ${jobId}: shutting down`);
+  }
+}
+
+/** The job disappeared from Redis (removed, or never added) while someone waited for it. */
+export class JobMissingError extends Error {
+  override readonly name = 'JobMissingError';
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} does not exist`);
+  }
+}
