@@ -55,6 +55,10 @@ describe(EngineSet.name, () => {
     await expect(set.loadAll()).rejects.toThrow(/engine teleporter for x, y failed to load: unknown engine kind "teleporter"/);
     expect(() => set.forModel('ok')).toThrow(/not loaded/);
   });
+  it('fails loadAll with the onnx engine\'s own error when its model folder is not there', async () => {
+    const set = EngineSet.forQueues(registry([{ id: 'sd', engine: { kind: 'onnx', modelDir: '/nonexistent/sd-turbo' } }]), ['images']);
+    await expect(set.loadAll()).rejects.toThrow(/^engine onnx for sd failed to load: .*\/nonexistent\/sd-turbo/);
+  });
 });
 
 describe('createEngine', () => {

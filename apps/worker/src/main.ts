@@ -1,0 +1,45 @@
+import { pino } from 'pino';
+import { parseWorkerConfig } from './worker-config';
+import { startWorker } from './worker-runtime';
+
+/** Composition root of a worker process: config, start, and an orderly stop on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseWorkerConfig(process.env);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = pino({ name: 'worker', level: config.log.level });
+
+  let worker;
+  try {
+    worker = await startWorker(config, { logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'worker refused to start');
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal is an operator who will not wait: jobs still running are left to stalled detection.
+      logger.warn({ signal }, 'second signal; exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, deadlineMs: config.worker.shutdownTimeoutMs }, 'shutting down');
+    worker.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+void main();

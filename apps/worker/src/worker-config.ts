@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every variable the worker process reads, parsed once in main; nothing else in
+ * the worker reads process.env. Storage variables match the API's, since both
+ * must point at the same store.
+ */
+export const WorkerEnvSchema = z.object({
+  /** Redis holding the BullMQ queues, e.g. redis://127.0.0.1:6379. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  /** Comma-separated queues to consume. Default: every queue named in the model registry. */
+  WORKER_QUEUES: z
+    .string()
+    .transform((value) => [...new Set(value.split(',').map((item) => item.trim()).filter(Boolean))])
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'queue names are letters, digits, _ and -')).min(1, 'lists no queue'))
+    .optional(),
+  /** Jobs run at once per queue. Default 1: a GPU runs one job at a time; the synthetic engine can go higher. */
+  WORKER_CONCURRENCY: positiveInt.max(1000).default(1),
+  /**
+   * How long a job's lock lasts before another worker may take it as stalled; renewed at half this while
+   * the job runs. Default: BullMQ's 30000.
+   */
+  WORKER_LOCK_DURATION_MS: positiveInt.min(1000).optional(),
+  /** How often this worker looks for stalled jobs of crashed workers. Default: BullMQ's 30000. */
+  WORKER_STALLED_INTERVAL_MS: positiveInt.min(100).optional(),
+  /** On SIGTERM/SIGINT, how long running jobs may take to finish before they are handed back. */
+  WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  /** Largest stored input image, in pixels, decoded for an edit or variation (decompression-bomb guard). */
+  MAX_INPUT_PIXELS: positiveInt.default(64 * 1024 * 1024),
+  /** JSON model registry; unset: every OpenAI model name on the synthetic engine. */
+  MODEL_REGISTRY_PATH: z.string().min(1).optional(),
+  /** `local` (a directory shared with the API) or `s3`. */
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  /** Directory for local storage; must be the API's. */
+  STORAGE_LOCAL_DIR: z.string().min(1).default('./.data/objects'),
+  /** S3-compatible endpoint; unset means AWS. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Required when STORAGE_DRIVER=s3. */
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  /** Set with S3_SECRET_ACCESS_KEY, or neither to use the SDK's credential chain. */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style addressing; needed by most S3-compatible servers. Default: true with an endpoint. */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  /** Shown in logs and in Redis CLIENT LIST (bull-board's worker list). Default: <host>-<pid>. */
+  WORKER_NAME: z.string().regex(/^[\w.-]{1,100}$/, 'letters, digits, _ . and -, at most 100').optional(),
+  /** pino level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type WorkerStorageConfig =
+  | { kind: 'local'; root: string }
+  | {
+      kind: 's3';
+      endpoint?: string;
+      region: string;
+      bucket: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle?: boolean;
+    };
+
+export interface WorkerConfig {
+  redis: { url: string };
+  /** Queues to consume; undefined means every queue in the registry. */
+  queues: string[] | undefined;
+  worker: {
+    name: string;
+    concurrency: number;
+    lockDurationMs: number | undefined;
+    stalledIntervalMs: number | undefined;
+    shutdownTimeoutMs: number;
+  };
+  models: { registryPath: string | undefined; maxInputPixels: number };
+  storage: WorkerStorageConfig;
+  log: { level: z.infer<typeof WorkerEnvSchema>['LOG_LEVEL'] };
+}
+
+export class WorkerConfigError extends Error {
+  override readonly name = 'WorkerConfigError';
+}
+
+/** Parses the environment, reporting every bad variable in one error. */
+export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  // `FOO=` in an env file means unset, not an empty value to validate.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = WorkerEnvSchema.safeParse(present);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  // Cross-variable rules are checked on the raw values, so they are reported even when other variables are bad.
+  if (present.STORAGE_DRIVER === 's3' && !present.S3_BUCKET) problems.push('  S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if ((present.S3_ACCESS_KEY_ID === undefined) !== (present.S3_SECRET_ACCESS_KEY === undefined)) {
+    problems.push('  S3_SECRET_ACCESS_KEY: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither');
+  }
+  if (!parsed.success || problems.length > 0) throw new WorkerConfigError(`invalid worker configuration:\n${problems.join('\n')}`);
+
+  const e = parsed.data;
+  return {
+    redis: { url: e.REDIS_URL },
+    queues: e.WORKER_QUEUES,
+    worker: {
+      name: e.WORKER_NAME ?? `${hostname()}-${process.pid}`,
+      concurrency: e.WORKER_CONCURRENCY,
+      lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
+    },
+    models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },
+    storage:
+      e.STORAGE_DRIVER === 'local'
+        ? { kind: 'local', root: e.STORAGE_LOCAL_DIR }
+        : {
+            kind: 's3',
+            region: e.S3_REGION,
+            bucket: e.S3_BUCKET!,
+            ...(e.S3_ENDPOINT !== undefined ? { endpoint: e.S3_ENDPOINT } : {}),
+            ...(e.S3_ACCESS_KEY_ID !== undefined ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } : {}),
+            ...(e.S3_FORCE_PATH_STYLE !== undefined ? { forcePathStyle: e.S3_FORCE_PATH_STYLE } : {}),
+          },
+    log: { level: e.LOG_LEVEL },
+  };
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { loadModelRegistry, type ModelRegistry } from '@imageforge/contracts';
+import { createImageJobHandlers, EngineSet } from '@imageforge/image-pipeline';
+import { createImageWorker, createRedisConnection, type ImageJobEvent, type WorkerHandle } from '@imageforge/queue';
+import { createObjectStorage, LocalObjectStorage, type ObjectStorage } from '@imageforge/storage';
+import type { WorkerConfig, WorkerStorageConfig } from './worker-config';
+
+export interface StartWorkerOptions {
+  /** Default: a pino logger at `config.log.level`. */
+  logger?: Logger;
+}
+
+export interface RunningWorker {
+  /** Queues this process consumes. */
+  readonly queues: readonly string[];
+  readonly engines: EngineSet;
+  /**
+   * Stops taking jobs, lets running ones finish within `config.worker.shutdownTimeoutMs`
+   * (past it they are handed back to the queue), then closes engines, storage and connections.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds everything a worker process runs and starts consuming. Engines load
+ * before any queue is consumed: a worker that cannot serve its models refuses to
+ * start rather than take jobs and fail them.
+ */
+export async function startWorker(config: WorkerConfig, options: StartWorkerOptions = {}): Promise<RunningWorker> {
+  const logger = options.logger ?? pino({ name: 'worker', level: config.log.level });
+  const registry = loadModelRegistry(config.models.registryPath);
+  const queues = servedQueues(registry, config.queues);
+  const storage = buildStorage(config.storage);
+  const engines = EngineSet.forQueues(registry, queues);
+  const connections: Redis[] = [];
+  const workers: WorkerHandle[] = [];
+
+  const shutdown = async () => {
+    await Promise.all(workers.map((worker) => worker.close(config.worker.shutdownTimeoutMs)));
+    await engines.closeAll().catch((error) => logger.error({ err: error }, 'closing engines failed'));
+    await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+    if ('close' in storage && typeof storage.close === 'function') storage.close();
+  };
+
+  try {
+    await engines.loadAll();
+    for (const entry of engines.describe()) {
+      logger.info({ models: entry.models, engine: entry.config, loaded: entry.description }, 'engine loaded');
+    }
+    await storage.ping().catch((error) => logger.warn({ err: error, storage: storage.kind }, 'storage is not reachable yet; jobs will retry until it is'));
+    const handlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels });
+    for (const queueName of queues) {
+      const connection = createRedisConnection(config.redis.url, { role: 'consumer', connectionName: `imageforge:worker:${config.worker.name}:${queueName}` });
+      connection.on('error', (error) => logger.warn({ err: error, queue: queueName }, 'redis connection error'));
+      connections.push(connection);
+      workers.push(
+        await createImageWorker({
+          connection,
+          queueName,
+          concurrency: config.worker.concurrency,
+          handlers,
+          name: config.worker.name,
+          ...(config.worker.lockDurationMs !== undefined ? { lockDuration: config.worker.lockDurationMs } : {}),
+          ...(config.worker.stalledIntervalMs !== undefined ? { stalledInterval: config.worker.stalledIntervalMs } : {}),
+          logger: logger.child({ queue: queueName }),
+          onJobEvent: (event) => logJobEvent(logger, queueName, event),
+        }),
+      );
+    }
+  } catch (error) {
+    await shutdown().catch(() => undefined);
+    throw error;
+  }
+
+  logger.info(
+    { worker: config.worker.name, queues, models: engines.models(), concurrency: config.worker.concurrency, storage: storage.kind },
+    'worker started',
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    queues,
+    engines,
+    close: () => (closing ??= shutdown().then(() => logger.info({ worker: config.worker.name }, 'worker stopped'))),
+  };
+}
+
+function servedQueues(registry: ModelRegistry, requested: readonly string[] | undefined): string[] {
+  if (!requested) return registry.queues();
+  const empty = requested.filter((queue) => registry.modelsOnQueue(queue).length === 0);
+  if (empty.length > 0) {
+    throw new Error(`WORKER_QUEUES names ${empty.join(', ')}, which no model in the registry is routed to (queues: ${registry.queues().join(', ')})`);
+  }
+  return [...requested];
+}
+
+function buildStorage(config: WorkerStorageConfig): ObjectStorage & { close?(): void } {
+  if (config.kind === 's3') return createObjectStorage(config);
+  // The worker only reads inputs and writes outputs; links are the API's job. A secret nobody else holds
+  // makes any link this process might sign unusable instead of valid under a guessable key.
+  return new LocalObjectStorage({ root: config.root, publicBaseUrl: 'http://worker.invalid', signingSecret: randomBytes(32).toString('hex') });
+}
+
+function logJobEvent(logger: Logger, queue: string, event: ImageJobEvent): void {
+  const { type, ...fields } = event;
+  switch (type) {
+    case 'started':
+      logger.info({ queue, ...fields }, 'job started');
+      return;
+    case 'failed':
+      logger.warn({ queue, ...fields, err: event.error, error: undefined }, 'job failed');
+      return;
+    default:
+      logger.info({ queue, ...fields }, `job ${type.replace('_', ' ')}`);
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImageJobResultSchema } from '@imageforge/jobs';
+import { createRedisConnection, ImageJobQueue } from '@imageforge/queue';
+import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
+import { parseWorkerConfig } from '../src/worker-config';
+import { startWorker, type RunningWorker } from '../src/worker-runtime';
+import { generatePayload, listLocalKeys, newJobId, waitFor, writeRegistry } from './worker-fixtures';
+
+describe(startWorker.name, () => {
+  const redis = useRedisServer();
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'worker-runtime-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const configFor = (env: Record<string, string>) =>
+    parseWorkerConfig({ REDIS_URL: redis.url, STORAGE_LOCAL_DIR: join(dir, 'objects'), LOG_LEVEL: 'silent', ...env });
+
+  it('processes a generate job added through the producer and stores its n images', async () => {
+    const queueName = uniqueQueueName('worker');
+    const registryPath = await writeRegistry(dir, queueName, {});
+    const worker: RunningWorker = await startWorker(configFor({ MODEL_REGISTRY_PATH: registryPath, WORKER_CONCURRENCY: '2' }));
+    const producer = createRedisConnection(redis.url, { role: 'producer' });
+    const queue = new ImageJobQueue({ connection: producer, queueNames: [queueName] });
+    try {
+      expect(worker.queues).toEqual([queueName]);
+      await queue.waitUntilReady();
+      const jobId = newJobId();
+      await queue.enqueue('image.generate', generatePayload(3), { queue: queueName, jobId });
+
+      const job = await waitFor(async () => {
+        const current = await queue.getJob(queueName, jobId);
+        return (await current?.getState()) === 'completed' ? current : undefined;
+      }, 10_000, 'the job to complete');
+
+      const result = ImageJobResultSchema.parse(job.returnvalue);
+      expect(result.images.map((image) => image.key)).toEqual([0, 1, 2].map((i) => `jobs/${jobId}/output/${i}.png`));
+      expect(await listLocalKeys(join(dir, 'objects'), `jobs/${jobId}/`)).toEqual(result.images.map((image) => image.key));
+      expect(job.progress).toBe(100);
+    } finally {
+      await queue.close();
+      await producer.quit();
+      await worker.close();
+    }
+  });
+
+  it('refuses to start when an engine cannot load, naming the engine and its models', async () => {
+    const queueName = uniqueQueueName('worker');
+    const registryPath = await writeRegistry(dir, queueName, { kind: 'teleporter' });
+    await expect(startWorker(configFor({ MODEL_REGISTRY_PATH: registryPath }))).rejects.toThrow(/engine teleporter for gpt-image-1 failed to load: unknown engine kind/);
+  });
+
+  it('refuses to serve a queue that no model in the registry is routed to', async () => {
+    const registryPath = await writeRegistry(dir, uniqueQueueName('worker'), {});
+    await expect(startWorker(configFor({ MODEL_REGISTRY_PATH: registryPath, WORKER_QUEUES: 'nobody-routes-here' }))).rejects.toThrow(
+      /WORKER_QUEUES names nobody-routes-here/,
+    );
+  });
+});
