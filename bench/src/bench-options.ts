@@ -30,7 +30,7 @@ export interface BenchSizes {
 export interface BenchOptions {
   quick: boolean;
   only: SuiteName[];
-  /** Pass `--cpu-prof` to the API and worker processes; profiles land in bench/results/profiles. */
+  /** Pass `--cpu-prof` to the API and worker processes; profiles land in bench/results/profiles and docs are left alone. */
   cpuProfile: boolean;
   sizes: BenchSizes;
 }

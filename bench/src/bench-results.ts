@@ -47,10 +47,15 @@ export interface AsyncResult {
   burst: { submissions: RateResult; completions: RateResult; failed: number; submitErrors: number };
 }
 
-export interface LongJobsResult {
+export interface LongJobRun {
   run: HttpRunResult;
-  delayMs: number;
+  /** Latency minus the deliberate per-image delay. */
   addedLatencyMs: LatencySummary;
+}
+
+export interface LongJobsResult {
+  runs: LongJobRun[];
+  delayMs: number;
   heapSource: string;
 }
 

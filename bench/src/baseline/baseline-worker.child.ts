@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import { serveRpc } from '../processes/rpc-host';
 
@@ -53,9 +54,13 @@ const methods = {
    * result captured from a real run (same stored image), so the API and queue are
    * measured without the engine's CPU.
    */
-  async replay(params: { redisUrl: string; queueName: string; prefix: string; concurrency: number; result: Record<string, unknown> }): Promise<void> {
+  async replay(params: { redisUrl: string; queueName: string; prefix: string; concurrency: number; delayMs: number; result: Record<string, unknown> }): Promise<void> {
     await stopWorker();
-    worker = new Worker(params.queueName, async () => ({ ...params.result, finishedAt: Date.now() }), {
+    const processor = async () => {
+      if (params.delayMs > 0) await sleep(params.delayMs);
+      return { ...params.result, finishedAt: Date.now() };
+    };
+    worker = new Worker(params.queueName, processor, {
       connection: { url: params.redisUrl, maxRetriesPerRequest: null },
       prefix: params.prefix,
       concurrency: params.concurrency,

@@ -10,6 +10,11 @@ export interface ClosedLoopOptions {
   durationMs: number;
   /** Upper bound on requests started, warm-up included. */
   maxRequests: number;
+  /**
+   * Spreads the callers' first requests evenly over this many ms, so long requests do
+   * not stay in lock-step waves that all finish at once. Default 0.
+   */
+  staggerMs?: number;
 }
 
 /** What one closed-loop run observed in its measured stretch. */
@@ -44,6 +49,8 @@ export async function runClosedLoop(options: ClosedLoopOptions, request: (caller
   let lastFinish = measureFrom;
 
   const caller = async (index: number) => {
+    const offset = ((options.staggerMs ?? 0) * index) / options.concurrency;
+    if (offset > 0) await new Promise((resolve) => setTimeout(resolve, offset));
     while (started < options.maxRequests) {
       const sentAt = performance.now();
       if (sentAt >= stopAt) return;

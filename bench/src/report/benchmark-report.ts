@@ -47,7 +47,7 @@ ${section('2. Sync: POST /v1/images/generations through API → queue → worker
 
 ${section('3. Async: Prefer: respond-async, then poll GET /v1/images/jobs/{id}', results.async, asyncTables)}
 
-${section('4. Long jobs: 2 s per image, 200 concurrent sync waiters', results.long, (long) => `${longTable(long)}\n\nAPI heap: ${long.heapSource}.`)}
+${section('4. Long jobs: 2 s per image, 200 concurrent sync waiters', results.long, (long) => `Clients start spread over one job length and each sends its next request when the previous one answers.\n\n${longTable(long)}\n\nAPI heap: ${long.heapSource}.`)}
 
 ${section('5. Memory across many jobs', results.memory, (memory) => `${memoryTable(memory)}\n\nRetention: ${memory.retention}. Redis bytes per retained job: ${Math.round(memory.redisBytesPerRetainedJob)} (growth of \`used_memory\` from the first to the last reading divided by the growth in retained jobs; includes the events stream and the AOF buffers).`)}
 
@@ -58,6 +58,8 @@ ${section('5. Memory across many jobs', results.memory, (memory) => `${memoryTab
 - Closed loop: each client sends its next request when the previous one answers, over HTTP/1.1 keep-alive on loopback. The first ${'`'}warm-up${'`'} stretch is discarded; throughput counts successes over the measured stretch; percentiles are nearest-rank over every measured request.
 - Baseline: a caller process runs \`Queue.add\` then waits for that job's \`completed\` event through ONE shared \`QueueEvents\` and a map of waiters (not \`waitUntilFinished\`); a separate worker process runs a no-op processor at concurrency 50. Jobs carry a payload shaped like the service's and the same retention options.
 - Ours: a bench-only model registry (\`bench-fast\` on the \`synthetic\` engine with the \`dall-e-2\` profile at its smallest size, 256x256, no delay; \`bench-slow\` with 2 s per image) and a local storage directory; worker concurrency 50 for sync/async/memory, 256 for long jobs.
+- The synthetic engine paints and PNG-encodes every image on the worker's CPU (several ms at 256x256, the smallest size the service accepts), which a GPU worker would not spend. So the sync and long-job suites also run with an **engine-free worker**: the service's worker process is swapped for a BullMQ worker that completes each job with a result the real worker produced (same stored image, same result shape), after the same delay. Those rows are the API and queue's own cost, the figure the goals are about; the synthetic-engine rows show the whole path on this CPU-only machine.
+- The stage breakdown reads the job's timestamps from Redis (\`timestamp\`, \`processedOn\`, \`finishedOn\`, the payload's \`acceptedAt\`, the result's \`finishedAt\`) next to the client's send and receive times.
 - CPU shares come from \`/proc/<pid>/stat\` (100% = one core) over the measured stretch; RSS from \`/proc/<pid>/status\`.
 `;
 }

@@ -1,4 +1,4 @@
-import type { AsyncResult, BaselineResult, HttpRunResult, LongJobsResult, MemoryResult, ProcessUsage, SyncResult } from '../bench-results';
+import type { AsyncResult, BaselineResult, HttpRunResult, LongJobRun, LongJobsResult, MemoryResult, ProcessUsage, SyncResult } from '../bench-results';
 import type { ClosedLoopResult } from '../load/closed-loop';
 import type { LatencySummary } from '../stats/latency-summary';
 import type { StageTiming } from '../suites/stage-breakdown';
@@ -93,20 +93,21 @@ export function asyncTables(result: AsyncResult): string {
 }
 
 export function longTable(result: LongJobsResult): string {
-  const run = result.run;
-  return formatMarkdownTable<LongJobsResult>(
+  return formatMarkdownTable<LongJobRun>(
     [
-      { header: 'waiters', align: 'right', render: () => String(run.concurrency) },
-      { header: 'jobs', align: 'right', render: () => String(run.completed) },
-      { header: 'errors', align: 'right', render: () => String(run.errors) },
+      { header: 'run', render: (row) => row.run.label },
+      { header: 'waiters', align: 'right', render: (row) => String(row.run.concurrency) },
+      { header: 'jobs', align: 'right', render: (row) => String(row.run.completed) },
+      { header: 'errors', align: 'right', render: (row) => String(row.run.errors) },
       { header: 'added p50 ms', align: 'right', render: (row) => ms(row.addedLatencyMs.p50) },
       { header: 'added p99 ms', align: 'right', render: (row) => ms(row.addedLatencyMs.p99) },
       { header: 'added max ms', align: 'right', render: (row) => ms(row.addedLatencyMs.max) },
-      { header: 'API CPU', align: 'right', render: () => cpu(run.api) },
-      { header: 'API RSS (peak)', align: 'right', render: () => (run.api ? `${formatMiB(run.api.rssBytes)} (${formatMiB(run.api.peakRssBytes)})` : '—') },
-      { header: 'API heap used', align: 'right', render: () => formatMiB(run.api?.heapUsedBytes) },
+      { header: 'API CPU', align: 'right', render: (row) => cpu(row.run.api) },
+      { header: 'worker CPU', align: 'right', render: (row) => cpu(row.run.worker) },
+      { header: 'API RSS (peak)', align: 'right', render: (row) => (row.run.api ? `${formatMiB(row.run.api.rssBytes)} (${formatMiB(row.run.api.peakRssBytes)})` : '—') },
+      { header: 'API heap used', align: 'right', render: (row) => formatMiB(row.run.api?.heapUsedBytes) },
     ],
-    [result],
+    result.runs,
   );
 }
 

@@ -1,8 +1,9 @@
-import type { LongJobsResult } from '../bench-results';
+import type { LongJobRun, LongJobsResult } from '../bench-results';
 import { readApiHeap } from '../stack/api-heap';
 import { shiftSummary } from '../stats/latency-summary';
 import { runTimeout } from './baseline-suite';
-import { withStack } from './stack-session';
+import { ENGINE_FREE, swapInReplayWorker } from './replay-worker';
+import { withStack, type StackSession } from './stack-session';
 import type { SuiteContext } from './suite-context';
 import { errorHint } from './sync-suite';
 
@@ -10,30 +11,48 @@ const SLOW_MODEL = 'bench-slow';
 
 /**
  * GPU-length jobs: every image takes `longDelayMs`, so anything above that is what the
- * API, queue and worker add while `longWaiters` sync requests are held open.
+ * API, queue and worker add while `longWaiters` sync requests are held open. Measured
+ * with the synthetic engine (which still paints and encodes on the worker's CPU) and
+ * with an engine-free worker that only waits, as a worker driving a GPU would.
  */
 export async function runLongJobsSuite(context: SuiteContext): Promise<LongJobsResult> {
   const { sizes } = context.options;
   // More worker slots than waiters, so no request queues behind another and all extra latency is overhead.
   const workerConcurrency = Math.max(256, sizes.longWaiters);
   return withStack(context, { name: 'long', models: [{ id: SLOW_MODEL, delayMsPerImage: sizes.longDelayMs }], workerConcurrency }, async (session) => {
-    const loop = {
-      concurrency: sizes.longWaiters,
-      // One full wave unmeasured: the first requests also pay for JIT and connection set-up.
-      warmupMs: sizes.longDelayMs + 500,
-      durationMs: sizes.longDurationMs,
-      maxRequests: sizes.maxRequests,
-    };
-    const run = await session.load.call(
-      'sync',
-      { baseUrl: session.stack.baseUrl, apiKey: session.stack.apiKey, body: session.body(SLOW_MODEL, 'url'), timeoutMs: sizes.longDelayMs + 30_000, loop },
-      runTimeout(loop.warmupMs + loop.durationMs + sizes.longDelayMs),
-    );
+    const runs = [await measure(context, session, 'synthetic engine')];
+    const replay = await swapInReplayWorker(context, session, { concurrency: workerConcurrency, delayMs: sizes.longDelayMs });
+    try {
+      runs.push(await measure(context, session, ENGINE_FREE));
+    } finally {
+      await replay.stop();
+    }
     const heap = await readApiHeap(session.stack);
-    const withUsage = session.withUsage(`sync url, ${sizes.longDelayMs} ms per image`, run);
-    if (withUsage.api && heap.heapUsedBytes !== undefined) withUsage.api.heapUsedBytes = heap.heapUsedBytes;
-    const added = shiftSummary(run.latencyMs, sizes.longDelayMs);
-    context.log(`long jobs x${sizes.longWaiters}: ${run.completed} jobs, added p50 ${added.p50.toFixed(1)} ms, p99 ${added.p99.toFixed(1)} ms${errorHint(run.errorSamples)}`);
-    return { run: withUsage, delayMs: sizes.longDelayMs, addedLatencyMs: added, heapSource: heap.source };
+    return { runs, delayMs: sizes.longDelayMs, heapSource: heap.source };
   });
+}
+
+async function measure(context: SuiteContext, session: StackSession, worker: string): Promise<LongJobRun> {
+  const { sizes } = context.options;
+  const loop = {
+    concurrency: sizes.longWaiters,
+    // Arrivals spread over one job length, as independent callers would arrive, instead of 200 at once.
+    staggerMs: sizes.longDelayMs,
+    // The stagger plus one full wave unmeasured: the first requests also pay for JIT and connection set-up.
+    warmupMs: 2 * sizes.longDelayMs + 500,
+    durationMs: sizes.longDurationMs,
+    maxRequests: sizes.maxRequests,
+  };
+  const body = session.body(SLOW_MODEL, 'url');
+  const run = await session.load.call(
+    'sync',
+    { baseUrl: session.stack.baseUrl, apiKey: session.stack.apiKey, body, timeoutMs: sizes.longDelayMs + 30_000, loop },
+    runTimeout(loop.warmupMs + loop.durationMs + sizes.longDelayMs),
+  );
+  const heap = await readApiHeap(session.stack);
+  const withUsage = session.withUsage(`sync url, ${worker}`, run);
+  if (withUsage.api && heap.heapUsedBytes !== undefined) withUsage.api.heapUsedBytes = heap.heapUsedBytes;
+  const added = shiftSummary(run.latencyMs, sizes.longDelayMs);
+  context.log(`long jobs x${sizes.longWaiters}, ${worker}: ${run.completed} jobs, added p50 ${added.p50.toFixed(1)} ms, p99 ${added.p99.toFixed(1)} ms${errorHint(run.errorSamples)}`);
+  return { run: withUsage, addedLatencyMs: added };
 }

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import type { BaselineWorkerMethods } from '../baseline/baseline-worker.child';
 import type { HttpRunResult, SyncResult } from '../bench-results';
-import { RpcChild } from '../processes/rpc-child';
 import { BASELINE_WORKER_CONCURRENCY, runTimeout } from './baseline-suite';
+import { ENGINE_FREE, swapInReplayWorker } from './replay-worker';
 import { breakDownStages, type StageBreakdown } from './stage-breakdown';
 import { withStack, type StackSession } from './stack-session';
 import type { SuiteContext } from './suite-context';
@@ -11,8 +9,6 @@ export const BENCH_MODEL = 'bench-fast';
 const FORMATS = ['b64_json', 'url'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** Label of runs whose worker completes jobs without an engine: the queue's own cost. */
-export const ENGINE_FREE = 'engine-free worker';
 
 /**
  * Sync generations through the real API and queue at each client level, in both
@@ -34,12 +30,8 @@ export async function runSyncSuite(context: SuiteContext): Promise<SyncResult> {
     }
     for (const format of FORMATS) runs.push(...(await runLevels(context, session, format, 'synthetic engine')));
 
-    const replayed = await capturedResult(session);
-    await session.stack.worker.stop();
-    const replay = await RpcChild.fork<BaselineWorkerMethods>('replay-worker', join(__dirname, '../baseline/baseline-worker.child.ts'), { cwd: context.repoRoot });
+    const replay = await swapInReplayWorker(context, session, { concurrency: BASELINE_WORKER_CONCURRENCY, delayMs: 0 });
     try {
-      await replay.call('replay', { redisUrl: session.redis.url, queueName: 'images', concurrency: BASELINE_WORKER_CONCURRENCY, ...replayed }, 30_000);
-      session.sampler.track('worker', replay.pid);
       for (const format of FORMATS) runs.push(...(await runLevels(context, session, format, ENGINE_FREE)));
     } finally {
       await replay.stop();
@@ -63,16 +55,6 @@ async function runLevels(context: SuiteContext, session: StackSession, format: F
     runs.push(session.withUsage(label, run));
   }
   return runs;
-}
-
-/** The result of a job the real worker finished, and the key prefix its queue lives under. */
-async function capturedResult(session: StackSession): Promise<{ prefix: string; result: Record<string, unknown> }> {
-  const prefix = await session.probe.queuePrefix('images');
-  const completed = await session.probe.findQueueKey('images', 'completed');
-  const [jobId] = completed ? await session.probe.newestMembers(completed, 1) : [];
-  const hash = prefix && jobId ? await session.probe.jobHash('images', jobId) : undefined;
-  if (!prefix || !hash?.returnvalue) throw new Error('found no completed job to replay');
-  return { prefix, result: JSON.parse(hash.returnvalue) as Record<string, unknown> };
 }
 
 /** First error message of a run, so a broken run is visible in the log at once. */
