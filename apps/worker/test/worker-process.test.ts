@@ -110,7 +110,7 @@ describe('the worker process', () => {
     const exit = await worker.exited;
 
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalledAt).toBeLessThan(deadlineMs + 3_000);
+    expect(Date.now() - signalledAt).toBeLessThan(deadlineMs + 4_000);
     const job = await stack.job(jobId);
     expect({ state: await job.getState(), attemptsMade: job.attemptsMade }).toEqual({ state: 'waiting', attemptsMade: 0 });
     expect(worker.logs.some((log) => log.msg === 'job handed back' && log.jobId === jobId)).toBe(true);
