@@ -30,6 +30,12 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, deadlineMs: config.worker.shutdownTimeoutMs }, 'shutting down');
+    // Past the deadline plus a grace period something is stuck (e.g. Redis gone while closing):
+    // exit anyway; jobs still locked are rescued by stalled detection.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.worker.shutdownTimeoutMs + 10_000).unref();
     worker.close().then(
       () => process.exit(0),
       (error) => {

@@ -40,7 +40,14 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const shutdown = async () => {
     await Promise.all(workers.map((worker) => worker.close(config.worker.shutdownTimeoutMs)));
     await engines.closeAll().catch((error) => logger.error({ err: error }, 'closing engines failed'));
-    await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+    // QUIT waits for a reconnect while Redis is down (consumers retry forever): give it a second.
+    await Promise.all(
+      connections.map((connection) =>
+        Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())])
+          .catch(() => undefined)
+          .finally(() => connection.disconnect()),
+      ),
+    );
     if ('close' in storage && typeof storage.close === 'function') storage.close();
   };
 
