@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { API_KEY, useImageStack } from './support/image-stack.harness';
+import { API_KEY, bodyOf, useImageStack } from './support/image-stack.harness';
 import { countAllJobs } from './support/queue-inspector';
 import { makeMask, makePng } from './support/test-images';
 
@@ -102,7 +102,7 @@ describe('bad input is answered 4xx in OpenAI shape and never reaches the queue'
 
   it.each(cases)('rejects $name', async ({ send, status, param, code }) => {
     const response = await send();
-    const body = (await response.json()) as { error: Record<string, unknown> };
+    const body = (await bodyOf(response)) as { error: Record<string, unknown> };
     expect(response.status).toBe(status);
     expect(response.headers.get('x-request-id')).toBeTruthy();
     expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
@@ -117,7 +117,7 @@ describe('bad input is answered 4xx in OpenAI shape and never reaches the queue'
       f.append('image', new Blob([pngHeaderClaiming(30_000, 30_000)], { type: 'image/png' }), 'bomb.png');
     })();
     expect(response.status).toBe(400);
-    expect((await response.json()).error.param).toBe('image');
+    expect((await bodyOf(response)).error.param).toBe('image');
     expect(await countAllJobs(stack.redis.url)).toBe(0);
   });
 

@@ -118,7 +118,7 @@ describe.each(['local', 's3'] as const)('the official openai client against the 
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error).toMatchObject({ status: 400, param: 'size', code: 'invalid_value' });
-    expect((error as OpenAI.APIError).requestID).toMatch(/^req_/);
+    expect((error as InstanceType<typeof OpenAI.APIError>).requestID).toMatch(/^req_/);
   });
 
   it('raises AuthenticationError for a wrong key', async () => {

@@ -1,4 +1,4 @@
-import { API_KEY, useImageStack } from './support/image-stack.harness';
+import { API_KEY, bodyOf, useImageStack } from './support/image-stack.harness';
 
 const OTHER_KEY = 'sk-other-0123456789abcdef';
 const slowModels = [
@@ -14,7 +14,7 @@ describe('polling: Prefer respond-async, Prefer wait, and the job endpoint', () 
   async function pollUntilDone(id: string): Promise<{ statuses: string[]; job: any }> {
     const statuses: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const job = await (await stack.request(`/v1/images/jobs/${id}`)).json();
+      const job = await bodyOf(await stack.request(`/v1/images/jobs/${id}`));
       if (statuses.at(-1) !== job.status) statuses.push(job.status);
       if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return { statuses, job };
       await new Promise((resolve) => setTimeout(resolve, 40));
@@ -27,7 +27,7 @@ describe('polling: Prefer respond-async, Prefer wait, and the job endpoint', () 
     const response = await generate({ prompt: 'a slow painting', n: 2, size: '256x256' }, { prefer: 'respond-async' });
     expect(response.status).toBe(202);
     expect(Date.now() - started).toBeLessThan(700);
-    const job = await response.json();
+    const job = await bodyOf(response);
     expect(job).toMatchObject({ object: 'image.job', operation: 'generation', model: 'dall-e-2', result: null });
     expect(['queued', 'in_progress']).toContain(job.status);
     expect(response.headers.get('location')).toBe(`/v1/images/jobs/${job.id}`);
@@ -51,14 +51,14 @@ describe('polling: Prefer respond-async, Prefer wait, and the job endpoint', () 
     expect(Date.now() - started).toBeLessThan(1500);
     const fast = await generate({ model: 'gpt-image-1', prompt: 'fast', size: '1024x1024', quality: 'low' }, { prefer: 'wait=5' });
     expect(fast.status).toBe(200);
-    expect((await fast.json()).data[0].b64_json).toBeTruthy();
+    expect((await bodyOf(fast)).data[0].b64_json).toBeTruthy();
   });
 
   it('lets a key read only its own jobs', async () => {
-    const job = await (await generate({ prompt: 'mine', size: '256x256' }, { prefer: 'respond-async' })).json();
+    const job = await bodyOf(await generate({ prompt: 'mine', size: '256x256' }, { prefer: 'respond-async' }));
     const foreign = await stack.request(`/v1/images/jobs/${job.id}`, { key: OTHER_KEY });
     expect(foreign.status).toBe(404);
-    expect((await foreign.json()).error.code).toBe('job_not_found');
+    expect((await bodyOf(foreign)).error.code).toBe('job_not_found');
     expect((await stack.request(`/v1/images/jobs/${job.id}`)).status).toBe(200);
   });
 
@@ -68,7 +68,7 @@ describe('polling: Prefer respond-async, Prefer wait, and the job endpoint', () 
     const jobId = response.headers.get('x-job-id');
     expect(jobId).toMatch(/^imgjob_/);
     expect(response.headers.get('x-should-retry')).toBe('false');
-    const body = await response.json();
+    const body = await bodyOf(response);
     expect(body.error.message).toContain(jobId);
     expect(body.error.code).toBe('job_timeout');
     const { job } = await pollUntilDone(jobId!);
@@ -76,9 +76,9 @@ describe('polling: Prefer respond-async, Prefer wait, and the job endpoint', () 
   });
 
   it('cancels a queued job', async () => {
-    const first = await (await generate({ prompt: 'occupies the worker', n: 4, size: '256x256' }, { prefer: 'respond-async' })).json();
+    const first = await bodyOf(await generate({ prompt: 'occupies the worker', n: 4, size: '256x256' }, { prefer: 'respond-async' }));
     const jobs = await Promise.all(
-      Array.from({ length: 6 }, async () => (await generate({ prompt: 'waits', size: '256x256' }, { prefer: 'respond-async' })).json()),
+      Array.from({ length: 6 }, async () => bodyOf(await generate({ prompt: 'waits', size: '256x256' }, { prefer: 'respond-async' }))),
     );
     const last = jobs.at(-1);
     const cancelled = await stack.request(`/v1/images/jobs/${last.id}/cancel`, { method: 'POST' });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisServerProcess } from '@imageforge/testing';
-import { useImageStack } from './support/image-stack.harness';
+import { bodyOf, useImageStack } from './support/image-stack.harness';
 
 describe('Redis outages', () => {
   const stack = useImageStack({ workerConcurrency: 2, models: [{ id: 'dall-e-2', profile: 'dall-e-2', engine: { kind: 'synthetic', delayMsPerImage: 400 } }] });
@@ -26,7 +26,7 @@ describe('Redis outages', () => {
     await admin.quit();
     const response = await pending;
     expect(response.status).toBe(200);
-    expect((await response.json()).data).toHaveLength(1);
+    expect((await bodyOf(response)).data).toHaveLength(1);
   });
 
   it('answers 503 within a second while Redis is down, then recovers when it is back', async () => {
@@ -36,7 +36,7 @@ describe('Redis outages', () => {
     const down = await generate();
     expect(Date.now() - started).toBeLessThan(1000);
     expect(down.status).toBe(503);
-    expect((await down.json()).error).toMatchObject({ type: 'server_error', code: 'queue_unavailable' });
+    expect((await bodyOf(down)).error).toMatchObject({ type: 'server_error', code: 'queue_unavailable' });
     const ready = await stack.request('/readyz');
     expect(ready.status).toBe(503);
 

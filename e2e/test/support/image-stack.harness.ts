@@ -135,3 +135,9 @@ export function useImageStack(options: ImageStackOptions = {}) {
     },
   };
 }
+
+/** The body of an API answer; tests assert on its shape, so it is read untyped. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function bodyOf(response: Response): Promise<any> {
+  return response.json();
+}
