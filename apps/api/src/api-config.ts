@@ -54,24 +54,6 @@ export const ApiEnvSchema = z
     S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
     /** pino level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.API_KEYS.length === 0 && !LOOPBACK_HOSTS.has(env.HOST)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HOST'],
-        message: `refusing to listen on ${env.HOST} without API_KEYS: set API_KEYS or bind a loopback address`,
-      });
-    }
-    if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
-      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'required when STORAGE_DRIVER=s3' });
-    }
-    if (env.STORAGE_DRIVER === 'local' && !env.STORAGE_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['STORAGE_SIGNING_SECRET'], message: 'required when STORAGE_DRIVER=local' });
-    }
-    if (isIP(env.HOST) === 0 && env.HOST !== 'localhost') {
-      ctx.addIssue({ code: 'custom', path: ['HOST'], message: 'must be an IP address or localhost' });
-    }
   });
 
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
@@ -81,7 +63,23 @@ export function parseApiEnv(env: Record<string, string | undefined>): ApiEnv {
   // `FOO=` in an env file means unset, not an empty value to validate.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = ApiEnvSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
-  throw new Error(`invalid API configuration:\n${lines.join('\n')}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  problems.push(...crossVariableProblems(present));
+  if (!parsed.success || problems.length > 0) throw new Error(`invalid API configuration:\n${problems.join('\n')}`);
+  return parsed.data;
+}
+
+/** Rules spanning variables, checked on the raw values so they are reported alongside every other problem. */
+function crossVariableProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const host = env.HOST ?? '127.0.0.1';
+  const hasKeys = (env.API_KEYS ?? '').split(',').some((key) => key.trim() !== '');
+  if (isIP(host) === 0 && host !== 'localhost') problems.push('  HOST: must be an IP address or localhost');
+  else if (!hasKeys && !LOOPBACK_HOSTS.has(host)) {
+    problems.push(`  HOST: refusing to listen on ${host} without API_KEYS: set API_KEYS or bind a loopback address`);
+  }
+  const driver = env.STORAGE_DRIVER ?? 'local';
+  if (driver === 's3' && !env.S3_BUCKET) problems.push('  S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (driver === 'local' && !env.STORAGE_SIGNING_SECRET) problems.push('  STORAGE_SIGNING_SECRET: required when STORAGE_DRIVER=local');
+  return problems;
 }

@@ -1,0 +1,44 @@
+import { bodyOf, useImageStack } from './support/image-stack.harness';
+
+const ADMIN_KEY = 'admin-key-0123456789abcdef';
+
+describe('ops endpoints', () => {
+  const stack = useImageStack({ apiEnv: { ADMIN_KEY } });
+
+  it('answers healthz and readyz without a key, naming each dependency', async () => {
+    expect((await stack.request('/healthz', { key: null })).status).toBe(200);
+    const ready = await stack.request('/readyz', { key: null });
+    expect(ready.status).toBe(200);
+    expect(await bodyOf(ready)).toMatchObject({ status: 'ready', checks: { redis: { status: 'ok' }, storage: { status: 'ok' } } });
+  });
+
+  it('serves bull-board behind the admin key only', async () => {
+    const anonymous = await stack.request('/admin/queues', { key: null });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect((await stack.request('/admin/queues')).status).toBe(401);
+    const basic = `Basic ${Buffer.from(`ops:${ADMIN_KEY}`).toString('base64')}`;
+    const page = await stack.request('/admin/queues', { key: null, headers: { authorization: basic } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const queues = await stack.request('/admin/queues/api/queues', { key: ADMIN_KEY });
+    expect(queues.status).toBe(200);
+    expect(JSON.stringify(await bodyOf(queues))).toContain('"images"');
+  });
+
+  it('puts x-request-id on every answer, errors and unknown routes included', async () => {
+    const missing = await stack.request('/v1/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-request-id')).toMatch(/^req_/);
+    expect((await bodyOf(missing)).error.type).toBe('invalid_request_error');
+    const unauthenticated = await stack.request('/v1/models', { key: null });
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('answers 404 model_not_found for an unknown model id', async () => {
+    const response = await stack.request('/v1/models/dall-e-9');
+    expect(response.status).toBe(404);
+    expect((await bodyOf(response)).error.code).toBe('model_not_found');
+  });
+});
