@@ -1,4 +1,4 @@
-export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory'] as const;
+export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'onnx'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 /** Sizes of every measured stretch; `--quick` shrinks them for a smoke run. */

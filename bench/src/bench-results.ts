@@ -1,3 +1,4 @@
+import type { OnnxStepOverheadResult } from './suites/onnx-suite';
 import type { ClosedLoopResult } from './load/closed-loop';
 import type { LatencySummary } from './stats/latency-summary';
 import type { MachineInfo } from './report/machine-info';
@@ -92,5 +93,6 @@ export interface BenchResults {
   async?: SuiteOutcome<AsyncResult>;
   long?: SuiteOutcome<LongJobsResult>;
   memory?: SuiteOutcome<MemoryResult>;
+  onnx?: SuiteOutcome<OnnxStepOverheadResult>;
   goals: GoalVerdict[];
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parseBenchOptions, type SuiteName } from './bench-options';
+import { parseBenchOptions, SUITE_NAMES, type SuiteName } from './bench-options';
 import type { BenchResults, SuiteOutcome } from './bench-results';
 import { renderBenchmarkReport, goalsTable } from './report/benchmark-report';
 import { evaluateGoals } from './report/goal-verdicts';
@@ -11,6 +11,7 @@ import { runAsyncSuite } from './suites/async-suite';
 import { runBaselineSuite } from './suites/baseline-suite';
 import { runLongJobsSuite } from './suites/long-jobs-suite';
 import { runMemorySuite } from './suites/memory-suite';
+import { runOnnxSuite } from './suites/onnx-suite';
 import { stopEverything, type SuiteContext } from './suites/suite-context';
 import { runSyncSuite } from './suites/sync-suite';
 
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     async: runAsyncSuite,
     long: runLongJobsSuite,
     memory: runMemorySuite,
+    onnx: runOnnxSuite,
   };
   const partial: Omit<BenchResults, 'goals' | 'finishedAt'> = {
     startedAt: startedAt.toISOString(),
@@ -78,11 +80,13 @@ async function main(): Promise<void> {
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   const report = renderBenchmarkReport(results);
   const docsPath = join(repoRoot, 'docs/benchmarks.md');
-  // A profiled run is slower than a real one, so its numbers never replace the published ones.
-  if (!options.cpuProfile) writeFileSync(docsPath, report);
+  // Only a full, unprofiled run of every suite replaces the published figures: a profiled run is
+  // slower than a real one, and a partial or --quick run would drop or shrink the other sections.
+  const publish = !options.cpuProfile && !options.quick && options.only.length === SUITE_NAMES.length;
+  if (publish) writeFileSync(docsPath, report);
   console.log(`\n${report.slice(report.indexOf('## Goals'), report.indexOf('## Method'))}`);
   console.log(`Goals:\n${goalsTable(results)}\n`);
-  console.log(`wrote ${options.cpuProfile ? '' : `${relative(repoRoot, docsPath)} and `}${relative(repoRoot, jsonPath)}`);
+  console.log(`wrote ${publish ? `${relative(repoRoot, docsPath)} and ` : ''}${relative(repoRoot, jsonPath)}`);
   if (options.cpuProfile) console.log('profiles: pnpm exec tsx bench/src/profile-report.ts');
 }
 

@@ -45,7 +45,7 @@ describe('number formatting', () => {
 describe(parseBenchOptions.name, () => {
   it('runs every suite at full size by default', () => {
     const options = parseBenchOptions([]);
-    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory']);
+    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'onnx']);
     expect(options.sizes.backlogJobs).toBe(10_000);
     expect(options.sizes.memoryJobs).toBe(20_000);
   });

@@ -1,3 +1,4 @@
+import type { OnnxStepOverheadResult } from '../suites/onnx-suite';
 import type { BenchResults, SuiteOutcome } from '../bench-results';
 import { formatMarkdownTable, formatMiB } from './markdown-table';
 import { asyncTables, baselineTables, longTable, memoryTable, syncTable } from './suite-tables';
@@ -28,7 +29,7 @@ export function renderBenchmarkReport(results: BenchResults): string {
 
 What the queue in front of the GPUs costs, next to raw BullMQ measured in the same run on the same machine.
 Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'five to ten minutes'}); \`--quick\` shrinks every run for a smoke test,
-\`--only=baseline,sync,async,long,memory\` picks suites, \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
+\`--only=baseline,sync,async,long,memory,onnx\` picks suites, \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
 Raw numbers of each run go to \`bench/results/*.json\` for comparing runs.
 
 - Run: ${results.startedAt} → ${results.finishedAt} (${results.mode === 'quick' ? '`--quick`, smaller counts: indicative only' : 'full'})
@@ -51,6 +52,8 @@ ${section('4. Long jobs: 2 s per image, 200 concurrent sync waiters', results.lo
 
 ${section('5. Memory across many jobs', results.memory, (memory) => `${memoryTable(memory)}\n\nRetention: ${memory.retention}. Redis bytes per retained job: ${Math.round(memory.redisBytesPerRetainedJob)} (growth of \`used_memory\` from the first to the last reading divided by the growth in retained jobs; includes the events stream and the AOF buffers).`)}
 
+${section('6. ONNX engine: host overhead per diffusion step', results.onnx, onnxTable)}
+
 ## Method
 
 - Every process is separate, as in production: a redis-server started by the benchmark (\`appendonly yes\`, \`appendfsync everysec\`, \`maxmemory-policy noeviction\`), the API (\`apps/api/src/main.ts\`), the worker (\`apps/worker/src/main.ts\`), and a load-generator process; all share the machine's cores, so each table is a ratio within one run rather than a capacity figure.
@@ -62,4 +65,15 @@ ${section('5. Memory across many jobs', results.memory, (memory) => `${memoryTab
 - The stage breakdown reads the job's timestamps from Redis (\`timestamp\`, \`processedOn\`, \`finishedOn\`, the payload's \`acceptedAt\`, the result's \`finishedAt\`) next to the client's send and receive times.
 - CPU shares come from \`/proc/<pid>/stat\` (100% = one core) over the measured stretch; RSS from \`/proc/<pid>/status\`.
 `;
+}
+
+function onnxTable(onnx: OnnxStepOverheadResult): string {
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  return `A tiny Stable Diffusion pipeline built at run time (\`packages/engine-onnx/bench\`), UNet a ${onnx.convWidth}-wide conv stack fed 64x64x4 latents at batch 2 (guidance), ${onnx.steps} steps, ${onnx.runs} runs, CPU provider. Host time is everything that is not \`session.run\`: scheduler, guidance arithmetic, tensor copies, fp conversion; the once-per-image rows add tokenizer, pixel conversion and PNG encoding. Goal: host overhead under 5% of a step.
+
+| per step | ONNX Runtime (UNet) | host | host share |
+| --- | ---: | ---: | ---: |
+| | ${ms(onnx.unetStepMs)} | ${ms(onnx.hostStepMs)} | ${onnx.hostStepPercent.toFixed(2)} % |
+
+Once per image: tokenizer ${ms(onnx.once.tokenizerMs)}, text encoder ${ms(onnx.once.textEncoderMs)}, VAE decoder ${ms(onnx.once.vaeDecoderMs)}, pixel conversion ${ms(onnx.once.pixelsMs)}, PNG ${ms(onnx.once.pngMs)}; host share of a whole image ${onnx.hostRunPercent.toFixed(2)} % (wall ${ms(onnx.wallMs)}).`;
 }

@@ -13,9 +13,12 @@ import { ElemType, encodeModel, floatTensor, node, valueInfo } from '../test/fix
 import { TINY_HIDDEN, TOKENS } from '../test/fixtures/tiny-sd-graphs';
 import { writeTinySdModel } from '../test/fixtures/tiny-sd-model';
 
-const steps = Number(process.argv[2] ?? 20);
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+/** `--json` prints one JSON line of figures last, for `pnpm bench` to collect. */
+const asJson = process.argv.includes('--json');
+const steps = Number(positional[0] ?? 20);
 // Width 128 makes a step cost about what a real SD UNet step costs on a GPU (tens of ms); pass 64 for a cheaper one.
-const channels = Number(process.argv[3] ?? 128);
+const channels = Number(positional[1] ?? 128);
 
 /** conv 4→C, ReLU, conv C→C, ReLU, conv C→4 (3×3, pad 1), plus every input feeding the output. */
 function convUNet(): Uint8Array {
@@ -100,6 +103,27 @@ async function main(): Promise<void> {
   const hostTotal = hostStep * steps + onceHost;
   const onnxTotal = unetStep * steps + onceOnnx;
   console.log(`per image  host ${fmt(hostTotal)} + onnx ${fmt(onnxTotal)} (wall ${fmt(wall)}): host ${((100 * hostTotal) / (hostTotal + onnxTotal)).toFixed(2)} % of the run`);
+  if (asJson) {
+    console.log(
+      JSON.stringify({
+        steps,
+        convWidth: channels,
+        runs,
+        unetStepMs: unetStep,
+        hostStepMs: hostStep,
+        hostStepPercent: (100 * hostStep) / (hostStep + unetStep),
+        once: {
+          tokenizerMs: perRun('host:tokenizer'),
+          textEncoderMs: perRun('onnx:text_encoder'),
+          vaeDecoderMs: perRun('onnx:vae_decoder'),
+          pixelsMs: perRun('host:pixels'),
+          pngMs: perRun('host:png'),
+        },
+        hostRunPercent: (100 * hostTotal) / (hostTotal + onnxTotal),
+        wallMs: wall,
+      }),
+    );
+  }
 }
 
 main().catch((error) => {
