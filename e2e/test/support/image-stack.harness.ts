@@ -19,8 +19,8 @@ export interface ImageStackOptions {
   storage?: 'local' | 's3';
   /** Empty: auth off (loopback mode). Default: one key, API_KEY below. */
   apiKeys?: string[];
-  /** Registry entries (the file form's `models`); default: the built-in registry. */
-  models?: unknown[];
+  /** Registry entries (the file form's `models`), or a function making them before start; default: the built-in registry. */
+  models?: unknown[] | (() => Promise<unknown[]>);
   /** Extra API environment. */
   apiEnv?: Record<string, string>;
   workerConcurrency?: number;
@@ -70,7 +70,10 @@ export function useImageStack(options: ImageStackOptions = {}) {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imageforge-e2e-'));
-    if (options.models) writeFileSync(join(dir, 'models.json'), JSON.stringify({ models: options.models }));
+    if (options.models) {
+      const models = typeof options.models === 'function' ? await options.models() : options.models;
+      writeFileSync(join(dir, 'models.json'), JSON.stringify({ models }));
+    }
     redisServer = await RedisServerProcess.start();
     if (options.storage === 's3') {
       s3 = await startS3Server();
