@@ -70,8 +70,9 @@ describe('the worker process', () => {
     const second = stack.start(stack.env);
 
     const job = await waitFor(async () => {
-      const current = await stack.job(jobId);
-      return (await current.getState()) === 'completed' ? current : undefined;
+      // Read the job again once completed: a copy read while it was active has no return value.
+      const state = await (await stack.job(jobId)).getState();
+      return state === 'completed' ? stack.job(jobId) : undefined;
     }, 25_000, 'the job to complete on the second worker');
     expect({ started: job.attemptsStarted, stalled: job.stalledCounter }).toEqual({ started: 2, stalled: 1 });
     const result = ImageJobResultSchema.parse(job.returnvalue);
