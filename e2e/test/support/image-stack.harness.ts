@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import pino from 'pino';
 import { parseApiEnv, startApi, type ApiRuntime } from '@imageforge/api';
 import {
@@ -125,6 +126,15 @@ export function useImageStack(options: ImageStackOptions = {}) {
       return dir;
     },
     startWorker: startWorkerProcess,
+    /** Ids of the jobs in a BullMQ state, read straight from the queue. */
+    async jobIds(state: 'active' | 'wait', queueName = 'images'): Promise<string[]> {
+      const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.server.port } });
+      try {
+        return (await queue.getJobs([state])).map((job) => String(job.id));
+      } finally {
+        await queue.close();
+      }
+    },
     async stopWorker() {
       await worker?.close();
       worker = undefined;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ImageJobName, ImageJobPayload } from '@imageforge/jobs';
-import { cancelImageJob, readImageJobStatus, type CompletionWaiters, type ImageJobQueue } from '@imageforge/queue';
-import type { ImageJobGateway, ImageJobRecord, JobWaiter } from './image-job-gateway';
+import { cancelImageJob, isCancelledReason, readImageJobStatus, type CompletionWaiters, type ImageJobQueue } from '@imageforge/queue';
+import type { ImageJobGateway, ImageJobRecord, JobOutcome, JobWaiter } from './image-job-gateway';
 
 export interface BullmqImageJobGatewayDeps {
   queue: ImageJobQueue;
@@ -15,7 +15,15 @@ export class BullmqImageJobGateway implements ImageJobGateway {
   constructor(private readonly deps: BullmqImageJobGatewayDeps) {}
 
   register(queue: string, jobId: string, name: ImageJobName): JobWaiter {
-    return this.deps.waiters.register(jobId, { queue, name });
+    const waiter = this.deps.waiters.register(jobId, { queue, name });
+    return {
+      cancel: () => waiter.cancel(),
+      promise: waiter.promise.then((outcome): JobOutcome =>
+        outcome.state === 'failed' && isCancelledReason(outcome.failedReason)
+          ? { state: 'cancelled', failedReason: outcome.failedReason }
+          : outcome,
+      ),
+    };
   }
 
   async enqueue<N extends ImageJobName>(queue: string, name: N, payload: ImageJobPayload<N>, jobId: string): Promise<void> {

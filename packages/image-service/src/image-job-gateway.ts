@@ -1,6 +1,9 @@
 import type { ImageJobName, ImageJobPayload, ImageJobResult } from '@imageforge/jobs';
 
-export type JobOutcome = { state: 'completed'; result: ImageJobResult } | { state: 'failed'; failedReason: string };
+export type JobOutcome =
+  | { state: 'completed'; result: ImageJobResult }
+  | { state: 'failed'; failedReason: string }
+  | { state: 'cancelled'; failedReason: string };
 
 export interface JobWaiter {
   promise: Promise<JobOutcome>;

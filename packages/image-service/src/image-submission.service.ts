@@ -1,5 +1,5 @@
 import type { ModelRegistryEntry, NormalizedImageParams } from '@imageforge/contracts';
-import { InternalError, TimeoutError } from '@imageforge/contracts';
+import { ConflictError, InternalError, TimeoutError } from '@imageforge/contracts';
 import { inputImageKey, inputMaskKey, type ImageJobName, type ImageJobPayload } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import type { ImageJobGateway, JobOutcome } from './image-job-gateway';
@@ -131,6 +131,12 @@ export class ImageSubmissionService {
         `The image job ${jobId} did not finish within ${Math.round(mode.timeoutMs / 1000)} s. It is still running: poll GET /v1/images/jobs/${jobId} for the result.`,
         { code: 'job_timeout', headers: { 'x-job-id': jobId, 'x-should-retry': 'false' } },
       );
+    }
+    if (outcome.state === 'cancelled') {
+      throw new ConflictError(`The image job ${jobId} was cancelled before it finished.`, {
+        code: 'job_cancelled',
+        headers: { 'x-job-id': jobId, 'x-should-retry': 'false' },
+      });
     }
     if (outcome.state === 'failed') throw jobFailed(jobId, outcome.failedReason);
     const response = await buildImagesResponse(outcome.result, payload.params, this.deps.storage, {
