@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, readFile as readFileCallback } from 'node:fs';
 import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { assertValidKey, ObjectNotFoundError, type ObjectStorage, type PutOptions, type SignedUrlOptions, type StoredObjectInfo } from './object-storage';
@@ -51,7 +51,7 @@ export class LocalObjectStorage implements ObjectStorage {
   async get(key: string): Promise<Buffer> {
     assertValidKey(key);
     try {
-      return await readFile(this.objectPath(key));
+      return await readWholeFile(this.objectPath(key));
     } catch (error) {
       if (isMissing(error)) throw new ObjectNotFoundError(key);
       throw error;
@@ -145,6 +145,17 @@ export class LocalObjectStorage implements ObjectStorage {
   private metaPath(key: string): string {
     return join(this.root, 'meta', `${key}.json`);
   }
+}
+
+/**
+ * The callback `readFile` rather than `fs/promises`: on Node 20 the promise version
+ * costs about twice the CPU per small file (FileHandle plumbing on each of its
+ * open/fstat/read/close steps), and every b64_json answer reads one.
+ */
+function readWholeFile(path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    readFileCallback(path, (error, data) => (error ? reject(error) : resolve(data)));
+  });
 }
 
 function isMissing(error: unknown): boolean {
