@@ -89,7 +89,7 @@ export function describeImageEngineContract(
     }, timeoutMs);
 
     it.each(['generate', 'edit', 'variation'] as const)(
-      'rejects a %s whose signal is already aborted with EngineAbortedError',
+      'rejects %s with EngineAbortedError when the signal is already aborted',
       async (operation) => {
         const signal = AbortSignal.abort();
         const pending =

@@ -1,0 +1,1 @@
+export { SyntheticEngine, type SyntheticEngineOptions } from './synthetic-engine';
