@@ -2,9 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthenticationError } from '@imageforge/contracts';
 
+const digestOf = (key: string): Buffer => createHash('sha256').update(key).digest();
+
 /** Owner id stored with jobs: a hash, so no key ever reaches Redis. */
 export function ownerOf(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return digestOf(key).toString('hex');
 }
 
 export const ANONYMOUS_OWNER = 'anonymous';
@@ -15,7 +17,7 @@ export const ANONYMOUS_OWNER = 'anonymous';
  * With no keys configured (loopback-only mode) every caller is the anonymous owner.
  */
 export function createAuthMiddleware(keys: readonly string[]) {
-  const digests = keys.map((key) => createHash('sha256').update(key).digest());
+  const digests = keys.map(digestOf);
   return (req: Request, res: Response, next: NextFunction): void => {
     if (digests.length === 0) {
       res.locals.owner = ANONYMOUS_OWNER;
@@ -30,13 +32,14 @@ export function createAuthMiddleware(keys: readonly string[]) {
         ),
       );
     }
-    const presented = createHash('sha256').update(match[1].trim()).digest();
+    const presented = digestOf(match[1].trim());
     let matched = false;
     for (const digest of digests) matched = timingSafeEqual(digest, presented) || matched;
     if (!matched) {
       return next(new AuthenticationError('Incorrect API key provided.', { code: 'invalid_api_key' }));
     }
-    res.locals.owner = ownerOf(match[1].trim());
+    // The digest just compared is ownerOf(key) in bytes: one hash per request, not two.
+    res.locals.owner = presented.toString('hex');
     next();
   };
 }
