@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ImageJobName, ImageJobPayload } from '@imageforge/jobs';
 import { cancelImageJob, isCancelledReason, readImageJobStatus, type CompletionWaiters, type ImageJobQueue } from '@imageforge/queue';
-import type { ImageJobGateway, ImageJobRecord, JobOutcome, JobWaiter } from './image-job-gateway';
+import type { EnqueuedJob, ImageJobGateway, ImageJobRecord, JobOutcome, JobWaiter } from './image-job-gateway';
 
 export interface BullmqImageJobGatewayDeps {
   queue: ImageJobQueue;
@@ -26,8 +26,9 @@ export class BullmqImageJobGateway implements ImageJobGateway {
     };
   }
 
-  async enqueue<N extends ImageJobName>(queue: string, name: N, payload: ImageJobPayload<N>, jobId: string): Promise<void> {
-    await this.deps.queue.enqueue(name, payload, { queue, jobId });
+  async enqueue<N extends ImageJobName>(queue: string, name: N, payload: ImageJobPayload<N>, jobId: string): Promise<EnqueuedJob> {
+    const job = await this.deps.queue.enqueue(name, payload, { queue, jobId });
+    return { createdAt: job.timestamp };
   }
 
   async read(jobId: string): Promise<ImageJobRecord | null> {

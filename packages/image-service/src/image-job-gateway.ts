@@ -5,6 +5,12 @@ export type JobOutcome =
   | { state: 'failed'; failedReason: string }
   | { state: 'cancelled'; failedReason: string };
 
+/** What the queue assigned when a job was added. */
+export interface EnqueuedJob {
+  /** Unix milliseconds: the job's creation time as polls will report it. */
+  createdAt: number;
+}
+
 export interface JobWaiter {
   promise: Promise<JobOutcome>;
   cancel(): void;
@@ -31,7 +37,7 @@ export interface ImageJobRecord {
 export interface ImageJobGateway {
   /** Register before `enqueue`, so a fast completion cannot be missed. */
   register(queue: string, jobId: string, name: ImageJobName): JobWaiter;
-  enqueue<N extends ImageJobName>(queue: string, name: N, payload: ImageJobPayload<N>, jobId: string): Promise<void>;
+  enqueue<N extends ImageJobName>(queue: string, name: N, payload: ImageJobPayload<N>, jobId: string): Promise<EnqueuedJob>;
   /** The job in whichever queue holds it, or null. */
   read(jobId: string): Promise<ImageJobRecord | null>;
   /** Cancels a queued or running job; false when it had already finished. */

@@ -4,6 +4,7 @@ import { inputImageKey, inputMaskKey, type ImageJobName, type ImageJobPayload } 
 import type { ObjectStorage } from '@imageforge/storage';
 import type { ImageJobGateway, JobOutcome } from './image-job-gateway';
 import { newImageJobId } from './image-job-id';
+import { toImageJobObject, type ImageJobObject } from './image-job.view';
 import { buildImagesResponse, type ImagesResponseBody } from './images-response.builder';
 
 /** How the caller asked to be answered (the `Prefer` header). */
@@ -17,7 +18,11 @@ export type SubmitMode =
 
 export type SubmitOutcome =
   | { kind: 'completed'; jobId: string; response: ImagesResponseBody }
-  | { kind: 'accepted'; jobId: string };
+  /**
+   * `job` is set when the job object is known without reading it back: after
+   * `respond-async`, a job just added is queued with no progress.
+   */
+  | { kind: 'accepted'; jobId: string; job?: ImageJobObject };
 
 export interface SubmitContext {
   requestId: string;
@@ -114,8 +119,9 @@ export class ImageSubmissionService {
     const jobId = newImageJobId();
     const payload = await buildPayload(jobId);
     if (mode.kind === 'async') {
-      await this.deps.gateway.enqueue(entry.queue, name, payload, jobId);
-      return { kind: 'accepted', jobId };
+      const { createdAt } = await this.deps.gateway.enqueue(entry.queue, name, payload, jobId);
+      const job = toImageJobObject({ id: jobId, name, model: payload.params.model, status: 'queued', progress: 0, createdAt, result: null });
+      return { kind: 'accepted', jobId, job };
     }
     const waiter = this.deps.gateway.register(entry.queue, jobId, name);
     try {

@@ -26,7 +26,9 @@ export async function answerSubmission(
     res.status(200).json(outcome.response);
     return;
   }
-  const job = await deps.jobs.get(outcome.jobId, owner);
+  // After respond-async the service already knows the job object; a wait that ran
+  // out reads it back, since the job has likely started by then.
+  const job = outcome.job ?? (await deps.jobs.get(outcome.jobId, owner));
   res.setHeader('location', `/v1/images/jobs/${outcome.jobId}`);
   res.setHeader('preference-applied', mode.kind === 'async' ? 'respond-async' : `wait=${Math.round(mode.kind === 'wait' ? mode.timeoutMs / 1000 : 0)}`);
   res.status(202).json(job);

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelRegistryEntrySchema, NormalizedImageParamsSchema } from '@imageforge/contracts';
+import { CompletionWaiters, createRedisConnection, ImageJobQueue } from '@imageforge/queue';
+import { LocalObjectStorage } from '@imageforge/storage';
+import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
+import { BullmqImageJobGateway, ImageJobQueryService, ImageSubmissionService } from '../src';
+
+describe(ImageSubmissionService.name, () => {
+  const redis = useRedisServer();
+  let storageDir: string;
+  let close: () => Promise<void>;
+  let submissions: ImageSubmissionService;
+  let jobs: ImageJobQueryService;
+  let queueName: string;
+
+  beforeEach(async () => {
+    queueName = uniqueQueueName('images');
+    storageDir = mkdtempSync(join(tmpdir(), 'submission-'));
+    const producer = createRedisConnection(redis.url, { role: 'producer' });
+    const consumer = createRedisConnection(redis.url, { role: 'consumer' });
+    const queue = new ImageJobQueue({ connection: producer, queueNames: [queueName] });
+    const waiters = new CompletionWaiters({ connection: consumer, queueNames: [queueName] });
+    await Promise.all([queue.waitUntilReady(), waiters.waitUntilReady()]);
+    const storage = new LocalObjectStorage({ root: storageDir, publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'test-secret' });
+    const gateway = new BullmqImageJobGateway({ queue, waiters, connection: producer });
+    submissions = new ImageSubmissionService({ gateway, storage, urlTtlSeconds: 60 });
+    jobs = new ImageJobQueryService({ gateway, storage, urlTtlSeconds: 60 });
+    close = async () => {
+      await waiters.close();
+      await queue.close();
+      await Promise.allSettled([producer.quit(), consumer.quit()]);
+    };
+  });
+
+  afterEach(async () => {
+    await close();
+    rmSync(storageDir, { recursive: true, force: true });
+  });
+
+  it('answers respond-async with the job object a poll reads back while the job waits', async () => {
+    const entry = ModelRegistryEntrySchema.parse({ id: 'dall-e-2', profile: 'dall-e-2', queue: queueName });
+    const params = NormalizedImageParamsSchema.parse({
+      model: 'dall-e-2',
+      profile: 'dall-e-2',
+      n: 2,
+      width: 256,
+      height: 256,
+      quality: 'standard',
+      responseFormat: 'url',
+      outputFormat: 'png',
+      background: 'opaque',
+    });
+
+    const outcome = await submissions.submitGeneration(entry, params, 'a quiet harbour', { requestId: 'req_1', owner: 'owner-a' }, { kind: 'async' });
+
+    expect(outcome.kind).toBe('accepted');
+    if (outcome.kind !== 'accepted') return;
+    expect(outcome.job).toEqual(await jobs.get(outcome.jobId, 'owner-a'));
+    expect(outcome.job).toMatchObject({ id: outcome.jobId, status: 'queued', progress: 0, model: 'dall-e-2', operation: 'generation' });
+  });
+});
