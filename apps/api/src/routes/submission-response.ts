@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { SubmitContext, SubmitMode, SubmitOutcome } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
+import { sendJson } from './json-response';
 import { submitModeFrom } from './prefer-header';
 
 /**
@@ -23,7 +24,7 @@ export async function answerSubmission(
   const outcome = await submit({ requestId: String(res.locals.requestId), owner, signal: hangup.signal }, mode);
   res.setHeader('x-job-id', outcome.jobId);
   if (outcome.kind === 'completed') {
-    res.status(200).json(outcome.response);
+    sendJson(res, 200, outcome.response);
     return;
   }
   // After respond-async the service already knows the job object; a wait that ran
@@ -31,5 +32,5 @@ export async function answerSubmission(
   const job = outcome.job ?? (await deps.jobs.get(outcome.jobId, owner));
   res.setHeader('location', `/v1/images/jobs/${outcome.jobId}`);
   res.setHeader('preference-applied', mode.kind === 'async' ? 'respond-async' : `wait=${Math.round(mode.kind === 'wait' ? mode.timeoutMs / 1000 : 0)}`);
-  res.status(202).json(job);
+  sendJson(res, 202, job);
 }
