@@ -15,7 +15,7 @@ export interface ApiRuntime {
   /** Base URL the server answers on, e.g. http://127.0.0.1:8080. */
   url: string;
   logger: Logger;
-  /** Stops in order: HTTP (in-flight requests get `deadlineMs`), waiters, queues, Redis. */
+  /** Stops in order: new connections, sync waiters (answered with their job ids), in-flight requests (`deadlineMs`), queues, Redis. */
   close(deadlineMs?: number): Promise<void>;
 }
 
@@ -73,12 +73,14 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     url,
     logger,
     async close(deadlineMs = 10_000) {
+      // Stop accepting, then release every sync waiter (each answers 503 naming its job,
+      // which goes on), then give in-flight requests until the deadline before cutting them.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await waiters.close();
       const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
       await closed;
       clearTimeout(timer);
-      await waiters.close();
       await queue.close();
       if ('close' in storage && typeof storage.close === 'function') storage.close();
       await Promise.allSettled([producer.quit(), consumer.quit()]);

@@ -135,6 +135,20 @@ export function useImageStack(options: ImageStackOptions = {}) {
         await queue.close();
       }
     },
+    /** Stops the API as SIGTERM would (its in-flight sync callers get their answers first). */
+    async stopApi() {
+      await api?.close(1_000);
+      api = undefined;
+    },
+    /** State of a job in BullMQ, read straight from the queue. */
+    async jobState(jobId: string, queueName = 'images'): Promise<string> {
+      const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.server.port } });
+      try {
+        return await queue.getJobState(jobId);
+      } finally {
+        await queue.close();
+      }
+    },
     async stopWorker() {
       await worker?.close();
       worker = undefined;

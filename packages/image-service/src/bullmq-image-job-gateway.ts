@@ -1,6 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { ImageJobName, ImageJobPayload } from '@imageforge/jobs';
-import { cancelImageJob, isCancelledReason, readImageJobStatus, type CompletionWaiters, type ImageJobQueue } from '@imageforge/queue';
+import {
+  cancelImageJob,
+  isCancelledReason,
+  readImageJobStatus,
+  WaiterClosedError,
+  type CompletionWaiters,
+  type ImageJobQueue,
+} from '@imageforge/queue';
 import type { EnqueuedJob, ImageJobGateway, ImageJobRecord, JobOutcome, JobWaiter } from './image-job-gateway';
 
 export interface BullmqImageJobGatewayDeps {
@@ -15,13 +22,25 @@ export class BullmqImageJobGateway implements ImageJobGateway {
   constructor(private readonly deps: BullmqImageJobGatewayDeps) {}
 
   register(queue: string, jobId: string, name: ImageJobName): JobWaiter {
-    const waiter = this.deps.waiters.register(jobId, { queue, name });
+    let waiter: { promise: Promise<JobOutcome>; cancel(): void };
+    try {
+      waiter = this.deps.waiters.register(jobId, { queue, name });
+    } catch (error) {
+      // Waiters already closed (shutting down): the job is still added, the caller gets its id.
+      if (error instanceof WaiterClosedError) return { promise: Promise.resolve({ state: 'interrupted' }), cancel: () => undefined };
+      throw error;
+    }
     return {
       cancel: () => waiter.cancel(),
-      promise: waiter.promise.then((outcome): JobOutcome =>
-        outcome.state === 'failed' && isCancelledReason(outcome.failedReason)
-          ? { state: 'cancelled', failedReason: outcome.failedReason }
-          : outcome,
+      promise: waiter.promise.then(
+        (outcome): JobOutcome =>
+          outcome.state === 'failed' && isCancelledReason(outcome.failedReason)
+            ? { state: 'cancelled', failedReason: outcome.failedReason }
+            : outcome,
+        (error: unknown): JobOutcome => {
+          if (error instanceof WaiterClosedError) return { state: 'interrupted' };
+          throw error;
+        },
       ),
     };
   }

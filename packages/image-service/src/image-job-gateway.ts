@@ -3,7 +3,9 @@ import type { ImageJobName, ImageJobPayload, ImageJobResult } from '@imageforge/
 export type JobOutcome =
   | { state: 'completed'; result: ImageJobResult }
   | { state: 'failed'; failedReason: string }
-  | { state: 'cancelled'; failedReason: string };
+  | { state: 'cancelled'; failedReason: string }
+  /** This process stopped waiting (shutdown); the job itself goes on and stays pollable. */
+  | { state: 'interrupted' };
 
 /** What the queue assigned when a job was added. */
 export interface EnqueuedJob {

@@ -1,5 +1,5 @@
 import type { ModelRegistryEntry, NormalizedImageParams } from '@imageforge/contracts';
-import { ConflictError, InternalError, TimeoutError } from '@imageforge/contracts';
+import { ConflictError, InternalError, ServiceUnavailableError, TimeoutError } from '@imageforge/contracts';
 import { inputImageKey, inputMaskKey, type ImageJobName, type ImageJobPayload } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import type { ImageJobGateway, JobOutcome } from './image-job-gateway';
@@ -136,6 +136,13 @@ export class ImageSubmissionService {
       throw new TimeoutError(
         `The image job ${jobId} did not finish within ${Math.round(mode.timeoutMs / 1000)} s. It is still running: poll GET /v1/images/jobs/${jobId} for the result.`,
         { code: 'job_timeout', headers: { 'x-job-id': jobId, 'x-should-retry': 'false' } },
+      );
+    }
+    if (outcome.state === 'interrupted') {
+      if (mode.kind === 'wait') return { kind: 'accepted', jobId };
+      throw new ServiceUnavailableError(
+        `The server is restarting and stopped waiting for image job ${jobId}. The job goes on: poll GET /v1/images/jobs/${jobId} for the result.`,
+        { code: 'server_shutting_down', headers: { 'x-job-id': jobId, 'x-should-retry': 'false' } },
       );
     }
     if (outcome.state === 'cancelled') {
