@@ -25,8 +25,8 @@ async function main(): Promise<void> {
   const shared: NodeJS.ProcessEnv = {
     ...process.env,
     REDIS_URL: redisUrl,
-    STORAGE_LOCAL_DIR: process.env.STORAGE_LOCAL_DIR ?? join(dataDir, 'objects'),
-    STORAGE_SIGNING_SECRET: process.env.STORAGE_SIGNING_SECRET ?? signingSecret(dataDir),
+    STORAGE_LOCAL_DIR: env.STORAGE_LOCAL_DIR ?? join(dataDir, 'objects'),
+    STORAGE_SIGNING_SECRET: env.STORAGE_SIGNING_SECRET ?? signingSecret(dataDir),
   };
   const root = resolve(__dirname, '../../..');
   const worker = new ChildService('worker', join(root, 'apps/worker/src/main.ts'), shared);

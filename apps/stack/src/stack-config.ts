@@ -11,13 +11,19 @@ export const StackEnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./.data'),
   /** Port of the API. */
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Local object storage shared by the API and worker. Default: DATA_DIR/objects. */
+  STORAGE_LOCAL_DIR: z.string().min(1).optional(),
+  /** Signs local-storage links. Default: a random secret kept in DATA_DIR/signing-secret. */
+  STORAGE_SIGNING_SECRET: z.string().min(16).optional(),
   /** How long each child gets to stop on SIGTERM before it is killed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
 });
 export type StackEnv = z.infer<typeof StackEnvSchema>;
 
 export function parseStackEnv(env: Record<string, string | undefined>): StackEnv {
-  const parsed = StackEnvSchema.safeParse(env);
+  // `FOO=` means unset, as in the API and worker.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = StackEnvSchema.safeParse(present);
   if (parsed.success) return parsed.data;
   throw new Error(
     `invalid configuration:\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`,
