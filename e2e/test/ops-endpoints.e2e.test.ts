@@ -12,6 +12,22 @@ describe('ops endpoints', () => {
     expect(await bodyOf(ready)).toMatchObject({ status: 'ready', checks: { redis: { status: 'ok' }, storage: { status: 'ok' } } });
   });
 
+  it('exposes process memory and per-queue job counts as Prometheus text', async () => {
+    const generated = await stack.request('/v1/images/generations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'counted', size: '256x256' }),
+    });
+    expect(generated.status).toBe(200);
+    const metrics = await stack.request('/metrics', { key: null });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await metrics.text();
+    expect(Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(1_000_000);
+    expect(text).toMatch(/^imageforge_sync_waiters 0$/m);
+    expect(Number(/^imageforge_queue_jobs\{queue="images",state="completed"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+  });
+
   it('serves bull-board behind the admin key only', async () => {
     const anonymous = await stack.request('/admin/queues', { key: null });
     expect(anonymous.status).toBe(401);

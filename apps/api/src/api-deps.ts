@@ -13,6 +13,12 @@ export interface ApiDeps {
   localFiles?: LocalObjectStorage;
   /** Named readiness checks (redis, storage); each throws when its dependency is down. */
   readiness: Record<string, () => Promise<void>>;
+  /** Figures for GET /metrics. */
+  metrics: {
+    syncWaiters(): number;
+    /** queue -> BullMQ state -> count; throws while Redis is down. */
+    queueJobCounts(): Promise<Record<string, Record<string, number>>>;
+  };
   apiKeys: readonly string[];
   /** Mounted at /admin/queues behind the admin key; absent: no dashboard. */
   adminDashboard?: { router: Router; adminKey: string };

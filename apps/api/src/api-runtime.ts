@@ -52,6 +52,11 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
       },
       storage: () => storage.ping(),
     },
+    metrics: {
+      syncWaiters: () => waiters.size,
+      queueJobCounts: async () =>
+        Object.fromEntries(await Promise.all(queueNames.map(async (name) => [name, await queue.queue(name).getJobCounts()] as const))),
+    },
     apiKeys: env.API_KEYS,
     adminDashboard: env.ADMIN_KEY
       ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard(queueNames.map((name) => queue.queue(name))) }

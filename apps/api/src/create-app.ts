@@ -11,6 +11,7 @@ import { imageGenerationsHandler } from './routes/image-generations.handler';
 import { cancelImageJobHandler, getImageJobHandler } from './routes/image-jobs.handler';
 import { imageVariationsHandler } from './routes/image-variations.handler';
 import { localFilesHandler } from './routes/local-files.handler';
+import { metricsHandler } from './routes/metrics.handler';
 import { getModelHandler, listModelsHandler } from './routes/models.handler';
 import { createMultipartMiddleware } from './uploads/multipart.middleware';
 
@@ -26,6 +27,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(deps));
+  app.get('/metrics', metricsHandler(deps));
   if (deps.localFiles) app.get(`${LOCAL_FILES_ROUTE}/*key`, localFilesHandler(deps.localFiles));
   if (deps.adminDashboard) {
     app.use('/admin/queues', createAdminAuthMiddleware(deps.adminDashboard.adminKey), deps.adminDashboard.router);
