@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
+import { ConflictError } from '@imageforge/contracts';
 import type { ImageJobName, ImageJobPayload } from '@imageforge/jobs';
 import {
   cancelImageJob,
   isCancelledReason,
   readImageJobStatus,
+  DuplicateWaiterError,
   WaiterClosedError,
   type CompletionWaiters,
   type ImageJobQueue,
@@ -28,6 +30,12 @@ export class BullmqImageJobGateway implements ImageJobGateway {
     } catch (error) {
       // Waiters already closed (shutting down): the job is still added, the caller gets its id.
       if (error instanceof WaiterClosedError) return { promise: Promise.resolve({ state: 'interrupted' }), cancel: () => undefined };
+      if (error instanceof DuplicateWaiterError) {
+        throw new ConflictError('Another request with this Idempotency-Key is still waiting for its job; retry once it has been answered.', {
+          code: 'idempotent_request_in_progress',
+          headers: { 'x-job-id': jobId },
+        });
+      }
       throw error;
     }
     return {

@@ -2,8 +2,8 @@ import type { ModelRegistryEntry, NormalizedImageParams } from '@imageforge/cont
 import { ConflictError, InternalError, ServiceUnavailableError, TimeoutError } from '@imageforge/contracts';
 import { inputImageKey, inputMaskKey, type ImageJobName, type ImageJobPayload } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
-import type { ImageJobGateway, JobOutcome } from './image-job-gateway';
-import { newImageJobId } from './image-job-id';
+import type { ImageJobGateway, ImageJobRecord, JobOutcome, JobWaiter } from './image-job-gateway';
+import { idempotentImageJobId, newImageJobId } from './image-job-id';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
 import { buildImagesResponse, type ImagesResponseBody } from './images-response.builder';
 
@@ -29,6 +29,8 @@ export interface SubmitContext {
   owner: string;
   /** Fires when the caller went away; a sync wait stops, the job goes on. */
   signal?: AbortSignal;
+  /** `Idempotency-Key` header: a retry with the same key gets the first attempt's job. */
+  idempotencyKey?: string;
 }
 
 export interface StoredInput {
@@ -116,7 +118,11 @@ export class ImageSubmissionService {
     ctx: SubmitContext,
     mode: SubmitMode,
   ): Promise<SubmitOutcome> {
-    const jobId = newImageJobId();
+    const jobId = ctx.idempotencyKey ? idempotentImageJobId(ctx.owner, ctx.idempotencyKey) : newImageJobId();
+    if (ctx.idempotencyKey) {
+      const existing = await this.deps.gateway.read(jobId);
+      if (existing) return this.resume(existing, name, ctx, mode);
+    }
     const payload = await buildPayload(jobId);
     if (mode.kind === 'async') {
       const { createdAt } = await this.deps.gateway.enqueue(entry.queue, name, payload, jobId);
@@ -130,6 +136,40 @@ export class ImageSubmissionService {
       waiter.cancel();
       throw error;
     }
+    return this.settle(jobId, payload.params, waiter, ctx, mode);
+  }
+
+  /** A retried request whose Idempotency-Key already names a job: answer from that job. */
+  private async resume(existing: ImageJobRecord, name: ImageJobName, ctx: SubmitContext, mode: SubmitMode): Promise<SubmitOutcome> {
+    const jobId = existing.id;
+    if (existing.name !== name) {
+      throw new ConflictError('This Idempotency-Key was already used for a different kind of request.', {
+        code: 'idempotency_key_reused',
+        headers: { 'x-job-id': jobId },
+      });
+    }
+    if (mode.kind === 'async') return { kind: 'accepted', jobId };
+    const settled = outcomeOf(existing);
+    if (settled) return this.answer(jobId, existing.payload.params, settled, mode);
+    const waiter = this.deps.gateway.register(existing.queue, jobId, name);
+    // It may have finished between the read and the registration; the waiter's own
+    // reconciliation would catch that too, but only seconds later.
+    const reread = await this.deps.gateway.read(jobId);
+    const finished = reread && outcomeOf(reread);
+    if (finished) {
+      waiter.cancel();
+      return this.answer(jobId, existing.payload.params, finished, mode);
+    }
+    return this.settle(jobId, existing.payload.params, waiter, ctx, mode);
+  }
+
+  private async settle(
+    jobId: string,
+    params: NormalizedImageParams,
+    waiter: JobWaiter,
+    ctx: SubmitContext,
+    mode: Exclude<SubmitMode, { kind: 'async' }>,
+  ): Promise<SubmitOutcome> {
     const outcome = await waitWithTimeout(waiter, mode.timeoutMs, ctx.signal);
     if (outcome === 'timeout') {
       if (mode.kind === 'wait') return { kind: 'accepted', jobId };
@@ -138,6 +178,10 @@ export class ImageSubmissionService {
         { code: 'job_timeout', headers: { 'x-job-id': jobId, 'x-should-retry': 'false' } },
       );
     }
+    return this.answer(jobId, params, outcome, mode);
+  }
+
+  private async answer(jobId: string, params: NormalizedImageParams, outcome: JobOutcome, mode: SubmitMode): Promise<SubmitOutcome> {
     if (outcome.state === 'interrupted') {
       if (mode.kind === 'wait') return { kind: 'accepted', jobId };
       throw new ServiceUnavailableError(
@@ -152,11 +196,19 @@ export class ImageSubmissionService {
       });
     }
     if (outcome.state === 'failed') throw jobFailed(jobId, outcome.failedReason);
-    const response = await buildImagesResponse(outcome.result, payload.params, this.deps.storage, {
+    const response = await buildImagesResponse(outcome.result, params, this.deps.storage, {
       urlTtlSeconds: this.deps.urlTtlSeconds,
     });
     return { kind: 'completed', jobId, response };
   }
+}
+
+/** The final outcome of a job read from the queue, or null while it is still queued or running. */
+function outcomeOf(record: ImageJobRecord): JobOutcome | null {
+  if (record.status === 'succeeded' && record.result) return { state: 'completed', result: record.result };
+  if (record.status === 'failed') return { state: 'failed', failedReason: record.errorMessage ?? 'failed' };
+  if (record.status === 'cancelled') return { state: 'cancelled', failedReason: record.errorMessage ?? 'cancelled' };
+  return null;
 }
 
 export function jobFailed(jobId: string, reason: string): InternalError {

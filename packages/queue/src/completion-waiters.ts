@@ -5,7 +5,7 @@ import { DEFAULT_QUEUE_PREFIX } from './job-id';
 import { JobOutcomeReader, type JobOutcome } from './job-outcome-reader';
 import { silentLogger, type QueueLogger } from './queue-logger';
 import { settlesWithin } from './settles-within';
-import { JobMissingError, WaiterClosedError } from './waiter-errors';
+import { DuplicateWaiterError, JobMissingError, WaiterClosedError } from './waiter-errors';
 
 export type CompletionOutcome =
   | { state: 'completed'; result: ImageJobResult }
@@ -106,7 +106,7 @@ export class CompletionWaiters {
     if (this.closed) throw new WaiterClosedError(jobId);
     const byId = this.waiters.get(job.queue);
     if (!byId) throw new Error(`CompletionWaiters does not listen to queue ${job.queue}`);
-    if (byId.has(jobId)) throw new Error(`job ${jobId} already has a waiter`);
+    if (byId.has(jobId)) throw new DuplicateWaiterError(jobId);
     let waiter!: Waiter;
     const promise = new Promise<CompletionOutcome>((resolve, reject) => {
       waiter = { jobId, queue: job.queue, name: job.name, registeredAt: Date.now(), missingReads: 0, resolve, reject };

@@ -13,3 +13,11 @@ export class JobMissingError extends Error {
     super(`job ${jobId} does not exist`);
   }
 }
+
+/** Someone in this process already waits for the job (one waiter per job id). */
+export class DuplicateWaiterError extends Error {
+  override readonly name = 'DuplicateWaiterError';
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} already has a waiter`);
+  }
+}

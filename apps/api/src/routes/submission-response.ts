@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { SubmitContext, SubmitMode, SubmitOutcome } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
+import { InvalidRequestError } from '@imageforge/contracts';
 import { sendJson } from './json-response';
 import { submitModeFrom } from './prefer-header';
 
@@ -21,7 +22,8 @@ export async function answerSubmission(
     if (!res.writableFinished) hangup.abort();
   });
   const owner = String(res.locals.owner);
-  const outcome = await submit({ requestId: String(res.locals.requestId), owner, signal: hangup.signal }, mode);
+  const idempotencyKey = idempotencyKeyOf(req);
+  const outcome = await submit({ requestId: String(res.locals.requestId), owner, signal: hangup.signal, idempotencyKey }, mode);
   res.setHeader('x-job-id', outcome.jobId);
   if (outcome.kind === 'completed') {
     sendJson(res, 200, outcome.response);
@@ -33,4 +35,16 @@ export async function answerSubmission(
   res.setHeader('location', `/v1/images/jobs/${outcome.jobId}`);
   res.setHeader('preference-applied', mode.kind === 'async' ? 'respond-async' : `wait=${Math.round(mode.kind === 'wait' ? mode.timeoutMs / 1000 : 0)}`);
   sendJson(res, 202, job);
+}
+
+/** `Idempotency-Key`: printable ASCII, 1-255 characters, as payment APIs accept it. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new InvalidRequestError('Invalid Idempotency-Key header: use 1 to 255 printable ASCII characters.', {
+      code: 'invalid_idempotency_key',
+    });
+  }
+  return key;
 }
