@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { storageEnvProblems, storageEnvShape } from '@imageforge/storage';
 
 const commaList = z
   .string()
@@ -36,22 +37,9 @@ export const ApiEnvSchema = z
     MAX_REQUEST_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
     /** Largest decoded input image, in pixels (decompression-bomb guard). */
     MAX_INPUT_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
-    /** `local` (a directory, links served by this API) or `s3`. */
-    STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
-    /** Directory for local storage. */
-    STORAGE_LOCAL_DIR: z.string().min(1).default('./.data/objects'),
+    ...storageEnvShape,
     /** Secret signing local-storage links; required with local storage. */
     STORAGE_SIGNING_SECRET: z.string().min(16).optional(),
-    /** S3-compatible endpoint; unset means AWS. */
-    S3_ENDPOINT: z.string().url().optional(),
-    /** Endpoint put in presigned links when callers reach S3 by another address. */
-    S3_PUBLIC_ENDPOINT: z.string().url().optional(),
-    S3_REGION: z.string().min(1).default('us-east-1'),
-    S3_BUCKET: z.string().min(1).optional(),
-    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-    /** Path-style addressing; needed by most S3-compatible servers. Default true with an endpoint. */
-    S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
     /** pino level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
@@ -78,8 +66,9 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
   else if (!hasKeys && !LOOPBACK_HOSTS.has(host)) {
     problems.push(`  HOST: refusing to listen on ${host} without API_KEYS: set API_KEYS or bind a loopback address`);
   }
-  const driver = env.STORAGE_DRIVER ?? 'local';
-  if (driver === 's3' && !env.S3_BUCKET) problems.push('  S3_BUCKET: required when STORAGE_DRIVER=s3');
-  if (driver === 'local' && !env.STORAGE_SIGNING_SECRET) problems.push('  STORAGE_SIGNING_SECRET: required when STORAGE_DRIVER=local');
+  problems.push(...storageEnvProblems(env));
+  if ((env.STORAGE_DRIVER ?? 'local') === 'local' && !env.STORAGE_SIGNING_SECRET) {
+    problems.push('  STORAGE_SIGNING_SECRET: required when STORAGE_DRIVER=local');
+  }
   return problems;
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { storageEnvProblems, storageEnvShape } from '@imageforge/storage';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -32,20 +33,7 @@ export const WorkerEnvSchema = z.object({
   MAX_INPUT_PIXELS: positiveInt.default(64 * 1024 * 1024),
   /** JSON model registry; unset: every OpenAI model name on the synthetic engine. */
   MODEL_REGISTRY_PATH: z.string().min(1).optional(),
-  /** `local` (a directory shared with the API) or `s3`. */
-  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
-  /** Directory for local storage; must be the API's. */
-  STORAGE_LOCAL_DIR: z.string().min(1).default('./.data/objects'),
-  /** S3-compatible endpoint; unset means AWS. */
-  S3_ENDPOINT: z.url().optional(),
-  S3_REGION: z.string().min(1).default('us-east-1'),
-  /** Required when STORAGE_DRIVER=s3. */
-  S3_BUCKET: z.string().min(3).max(63).optional(),
-  /** Set with S3_SECRET_ACCESS_KEY, or neither to use the SDK's credential chain. */
-  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  /** Path-style addressing; needed by most S3-compatible servers. Default: true with an endpoint. */
-  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  ...storageEnvShape,
   /** Shown in logs and in Redis CLIENT LIST (bull-board's worker list). Default: <host>-<pid>. */
   WORKER_NAME: z.string().regex(/^[\w.-]{1,100}$/, 'letters, digits, _ . and -, at most 100').optional(),
   /** pino level. */
@@ -91,10 +79,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
   const parsed = WorkerEnvSchema.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
   // Cross-variable rules are checked on the raw values, so they are reported even when other variables are bad.
-  if (present.STORAGE_DRIVER === 's3' && !present.S3_BUCKET) problems.push('  S3_BUCKET: required when STORAGE_DRIVER=s3');
-  if ((present.S3_ACCESS_KEY_ID === undefined) !== (present.S3_SECRET_ACCESS_KEY === undefined)) {
-    problems.push('  S3_SECRET_ACCESS_KEY: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither');
-  }
+  problems.push(...storageEnvProblems(present));
   if (!parsed.success || problems.length > 0) throw new WorkerConfigError(`invalid worker configuration:\n${problems.join('\n')}`);
 
   const e = parsed.data;

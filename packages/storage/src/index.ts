@@ -2,3 +2,4 @@ export * from './object-storage';
 export * from './s3-object-storage';
 export * from './local-object-storage';
 export * from './storage-config';
+export * from './storage-env';
