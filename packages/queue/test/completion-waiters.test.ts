@@ -1,25 +1,13 @@
 import { Queue } from 'bullmq';
-import { useRedisServer, uniqueQueueName } from '@imageforge/testing';
 import { CompletionWaiters, createImageWorker, ImageJobQueue, JobMissingError, WaiterClosedError, type ImageJobEvent, type WorkerHandle } from '../src';
-import { ConnectionPool, deferred, generatePayload, handlersFrom, newJobId, resultFor, sleep, waitFor } from './queue-test-kit';
+import { deferred, generatePayload, handlersFrom, newJobId, resultFor, sleep, waitFor, useQueueUnderTest } from './queue-test-kit';
 
 describe(CompletionWaiters.name, () => {
-  const redis = useRedisServer();
-  const pool = new ConnectionPool();
+  const { redis, pool, cleanups, current } = useQueueUnderTest('waiters');
   let queueName: string;
   let queues: ImageJobQueue;
-  const cleanups: Array<() => Promise<void>> = [];
-
-  beforeEach(async () => {
-    queueName = uniqueQueueName('waiters');
-    queues = new ImageJobQueue({ connection: pool.producer(redis.url), queueNames: [queueName] });
-    await queues.waitUntilReady();
-    cleanups.push(() => queues.close());
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    pool.closeAll();
+  beforeEach(() => {
+    ({ queueName, queues } = current);
   });
 
   async function startWaiters(options: Partial<ConstructorParameters<typeof CompletionWaiters>[0]> = {}): Promise<CompletionWaiters> {

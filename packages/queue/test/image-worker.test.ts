@@ -1,25 +1,13 @@
 import { Queue } from 'bullmq';
-import { useRedisServer, uniqueQueueName } from '@imageforge/testing';
 import { createImageWorker, ImageJobQueue, readImageJobStatus, type ImageJobEvent, type ImageJobHandlers, type WorkerHandle } from '../src';
-import { ConnectionPool, deferred, generatePayload, handlersFrom, newJobId, resultFor, waitFor } from './queue-test-kit';
+import { deferred, generatePayload, handlersFrom, newJobId, resultFor, waitFor, useQueueUnderTest } from './queue-test-kit';
 
 describe(createImageWorker.name, () => {
-  const redis = useRedisServer();
-  const pool = new ConnectionPool();
+  const { redis, pool, cleanups, current } = useQueueUnderTest('worker');
   let queueName: string;
   let queues: ImageJobQueue;
-  const cleanups: Array<() => Promise<void>> = [];
-
-  beforeEach(async () => {
-    queueName = uniqueQueueName('worker');
-    queues = new ImageJobQueue({ connection: pool.producer(redis.url), queueNames: [queueName] });
-    await queues.waitUntilReady();
-    cleanups.push(() => queues.close());
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    pool.closeAll();
+  beforeEach(() => {
+    ({ queueName, queues } = current);
   });
 
   async function startWorker(handlers: ImageJobHandlers, extra: Partial<Parameters<typeof createImageWorker>[0]> = {}): Promise<WorkerHandle> {

@@ -1,24 +1,12 @@
-import { useRedisServer, uniqueQueueName } from '@imageforge/testing';
 import { createImageWorker, ImageJobQueue, readImageJobStatus, type ImageJobHandlers, type WorkerHandle } from '../src';
-import { ConnectionPool, deferred, generatePayload, handlersFrom, newJobId, resultFor, waitFor } from './queue-test-kit';
+import { deferred, generatePayload, handlersFrom, newJobId, resultFor, waitFor, useQueueUnderTest } from './queue-test-kit';
 
 describe(readImageJobStatus.name, () => {
-  const redis = useRedisServer();
-  const pool = new ConnectionPool();
+  const { redis, pool, cleanups, current } = useQueueUnderTest('status');
   let queueName: string;
   let queues: ImageJobQueue;
-  const cleanups: Array<() => Promise<void>> = [];
-
-  beforeEach(async () => {
-    queueName = uniqueQueueName('status');
-    queues = new ImageJobQueue({ connection: pool.producer(redis.url), queueNames: [queueName] });
-    await queues.waitUntilReady();
-    cleanups.push(() => queues.close());
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    pool.closeAll();
+  beforeEach(() => {
+    ({ queueName, queues } = current);
   });
 
   async function startWorker(handlers: ImageJobHandlers): Promise<WorkerHandle> {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NormalizedImageParamsSchema, type NormalizedImageParams } from '@imageforge/contracts';
 import { GeneratePayloadSchema, ImageJobResultSchema, type ImageJobPayload, type ImageJobResult } from '@imageforge/jobs';
-import { createRedisConnection, type ImageJobHandlers } from '../src';
+import { useRedisServer, uniqueQueueName } from '@imageforge/testing';
+import { createRedisConnection, ImageJobQueue, type ImageJobHandlers } from '../src';
 
 export function imageParams(overrides: Partial<NormalizedImageParams> = {}): NormalizedImageParams {
   return NormalizedImageParamsSchema.parse({
@@ -98,4 +99,30 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A real redis-server for the file and, per test, a fresh queue with its producer.
+ * `current` is refreshed before each test; `cleanups` run in reverse after it.
+ */
+export function useQueueUnderTest(prefix: string) {
+  const redis = useRedisServer();
+  const pool = new ConnectionPool();
+  const cleanups: Array<() => Promise<void>> = [];
+  const current = { queueName: '', queues: undefined as unknown as ImageJobQueue };
+
+  beforeEach(async () => {
+    current.queueName = uniqueQueueName(prefix);
+    current.queues = new ImageJobQueue({ connection: pool.producer(redis.url), queueNames: [current.queueName] });
+    await current.queues.waitUntilReady();
+    const queues = current.queues;
+    cleanups.push(() => queues.close());
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    pool.closeAll();
+  });
+
+  return { redis, pool, cleanups, current };
 }
