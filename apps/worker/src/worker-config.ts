@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { storageEnvProblems, storageEnvShape } from '@imageforge/storage';
+import { s3StorageConfigFromEnv, storageEnvProblems, storageEnvShape, type S3StorageConfig } from '@imageforge/storage';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -40,17 +40,8 @@ export const WorkerEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type WorkerStorageConfig =
-  | { kind: 'local'; root: string }
-  | {
-      kind: 's3';
-      endpoint?: string;
-      region: string;
-      bucket: string;
-      accessKeyId?: string;
-      secretAccessKey?: string;
-      forcePathStyle?: boolean;
-    };
+/** The worker only reads and writes objects; local links are signed by the API. */
+export type WorkerStorageConfig = { kind: 'local'; root: string } | S3StorageConfig;
 
 export interface WorkerConfig {
   redis: { url: string };
@@ -94,17 +85,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
       shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
     },
     models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },
-    storage:
-      e.STORAGE_DRIVER === 'local'
-        ? { kind: 'local', root: e.STORAGE_LOCAL_DIR }
-        : {
-            kind: 's3',
-            region: e.S3_REGION,
-            bucket: e.S3_BUCKET!,
-            ...(e.S3_ENDPOINT !== undefined ? { endpoint: e.S3_ENDPOINT } : {}),
-            ...(e.S3_ACCESS_KEY_ID !== undefined ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } : {}),
-            ...(e.S3_FORCE_PATH_STYLE !== undefined ? { forcePathStyle: e.S3_FORCE_PATH_STYLE } : {}),
-          },
+    storage: e.STORAGE_DRIVER === 'local' ? { kind: 'local', root: e.STORAGE_LOCAL_DIR } : s3StorageConfigFromEnv(e),
     log: { level: e.LOG_LEVEL },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { S3StorageConfig } from './storage-config';
 
 /**
  * The storage variables the API and the workers both read: they must point at the
@@ -31,4 +32,20 @@ export function storageEnvProblems(env: Record<string, string | undefined>): str
     problems.push('  S3_SECRET_ACCESS_KEY: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither');
   }
   return problems;
+}
+
+export type StorageEnv = z.infer<z.ZodObject<typeof storageEnvShape>>;
+
+/** The S3 store the storage variables name; call only when STORAGE_DRIVER=s3 (S3_BUCKET is then required). */
+export function s3StorageConfigFromEnv(env: StorageEnv): S3StorageConfig {
+  return {
+    kind: 's3',
+    endpoint: env.S3_ENDPOINT,
+    publicEndpoint: env.S3_PUBLIC_ENDPOINT,
+    region: env.S3_REGION,
+    bucket: env.S3_BUCKET ?? '',
+    accessKeyId: env.S3_ACCESS_KEY_ID,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+  };
 }
