@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseEnvironment } from '@imageforge/env-config';
 import { storageEnvProblems, storageEnvShape } from '@imageforge/storage';
 
 const commaList = z
@@ -48,13 +49,7 @@ export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 
 /** Parses the environment, reporting every bad variable at once. */
 export function parseApiEnv(env: Record<string, string | undefined>): ApiEnv {
-  // `FOO=` in an env file means unset, not an empty value to validate.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = ApiEnvSchema.safeParse(present);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
-  problems.push(...crossVariableProblems(present));
-  if (!parsed.success || problems.length > 0) throw new Error(`invalid API configuration:\n${problems.join('\n')}`);
-  return parsed.data;
+  return parseEnvironment(ApiEnvSchema, env, { what: 'API', crossChecks: crossVariableProblems });
 }
 
 /** Rules spanning variables, checked on the raw values so they are reported alongside every other problem. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvironment } from '@imageforge/env-config';
 
 /**
  * The launcher's own settings. Every other variable (API_KEYS, STORAGE_DRIVER,
@@ -21,11 +22,5 @@ export const StackEnvSchema = z.object({
 export type StackEnv = z.infer<typeof StackEnvSchema>;
 
 export function parseStackEnv(env: Record<string, string | undefined>): StackEnv {
-  // `FOO=` means unset, as in the API and worker.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = StackEnvSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  throw new Error(
-    `invalid configuration:\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`,
-  );
+  return parseEnvironment(StackEnvSchema, env, { what: 'launcher' });
 }

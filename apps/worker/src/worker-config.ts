@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseEnvironment } from '@imageforge/env-config';
 import { s3StorageConfigFromEnv, storageEnvProblems, storageEnvShape, type S3StorageConfig } from '@imageforge/storage';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -65,15 +66,11 @@ export class WorkerConfigError extends Error {
 
 /** Parses the environment, reporting every bad variable in one error. */
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  // `FOO=` in an env file means unset, not an empty value to validate.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = WorkerEnvSchema.safeParse(present);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
-  // Cross-variable rules are checked on the raw values, so they are reported even when other variables are bad.
-  problems.push(...storageEnvProblems(present));
-  if (!parsed.success || problems.length > 0) throw new WorkerConfigError(`invalid worker configuration:\n${problems.join('\n')}`);
-
-  const e = parsed.data;
+  const e = parseEnvironment(WorkerEnvSchema, env, {
+    what: 'worker',
+    crossChecks: storageEnvProblems,
+    error: (message) => new WorkerConfigError(message),
+  });
   return {
     redis: { url: e.REDIS_URL },
     queues: e.WORKER_QUEUES,
