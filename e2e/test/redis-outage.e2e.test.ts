@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { RedisServerProcess } from '@imageforge/testing';
 import { bodyOf, useImageStack } from './support/image-stack.harness';
 
 describe('Redis outages', () => {
@@ -40,17 +39,14 @@ describe('Redis outages', () => {
     const ready = await stack.request('/readyz');
     expect(ready.status).toBe(503);
 
-    const revived = await RedisServerProcess.start({ port });
-    try {
-      let recovered: Response | undefined;
-      for (let i = 0; i < 100 && recovered?.status !== 200; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        recovered = await generate();
-      }
-      expect(recovered?.status).toBe(200);
-    } finally {
-      await stack.stopWorker();
-      await revived.stop();
+    // Adopted by the harness, which stops it after the API and the worker have closed.
+    const revived = await stack.restartRedis();
+    expect(revived.port).toBe(port);
+    let recovered: Response | undefined;
+    for (let i = 0; i < 100 && recovered?.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      recovered = await generate();
     }
+    expect(recovered?.status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseEnvironment } from '@imageforge/env-config';
+import { logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape } from '@imageforge/env-config';
 import { storageEnvProblems, storageEnvShape } from '@imageforge/storage';
 
 const commaList = z
@@ -20,29 +20,24 @@ export const ApiEnvSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     /** Bind address. With no API_KEYS only loopback addresses are accepted. */
     HOST: z.string().min(1).default('127.0.0.1'),
-    /** Redis holding the BullMQ queues, e.g. redis://127.0.0.1:6379. */
-    REDIS_URL: z.string().url(),
+    ...redisEnvShape,
     /** Comma-separated bearer keys callers may use. Empty: no auth, loopback only. */
     API_KEYS: commaList,
     /** Key for the ops dashboard at /admin/queues (Bearer or Basic password). Unset: dashboard off. */
     ADMIN_KEY: z.string().min(16, 'ADMIN_KEY must be at least 16 characters').optional(),
     /** Base URL callers reach this API at; used in links to locally stored images. */
     PUBLIC_BASE_URL: z.string().url().optional(),
-    /** JSON model registry; unset: every OpenAI model name on the synthetic engine. */
-    MODEL_REGISTRY_PATH: z.string().min(1).optional(),
+    ...modelEnvShape,
     /** How long a synchronous request waits for its job before answering with the job id. */
     SYNC_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
     /** Lifetime of returned image links; OpenAI's last 60 minutes. */
     URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
     /** Cap on a whole request body (multipart or JSON edits); larger requests get 413. */
     MAX_REQUEST_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
-    /** Largest decoded input image, in pixels (decompression-bomb guard). */
-    MAX_INPUT_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
     ...storageEnvShape,
     /** Secret signing local-storage links; required with local storage. */
     STORAGE_SIGNING_SECRET: z.string().min(16).optional(),
-    /** pino level. */
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...logEnvShape,
   });
 
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
@@ -61,6 +56,7 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
   else if (!hasKeys && !LOOPBACK_HOSTS.has(host)) {
     problems.push(`  HOST: refusing to listen on ${host} without API_KEYS: set API_KEYS or bind a loopback address`);
   }
+  problems.push(...redisEnvProblems(env));
   problems.push(...storageEnvProblems(env));
   if ((env.STORAGE_DRIVER ?? 'local') === 'local' && !env.STORAGE_SIGNING_SECRET) {
     problems.push('  STORAGE_SIGNING_SECRET: required when STORAGE_DRIVER=local');

@@ -10,7 +10,7 @@ export interface ApiDeps {
   submissions: ImageSubmissionService;
   jobs: ImageJobQueryService;
   /** Set when images live in a local directory: the API serves their signed links. */
-  localFiles?: LocalObjectStorage;
+  localObjects?: LocalObjectStorage;
   /** Named readiness checks (redis, storage); each throws when its dependency is down. */
   readiness: Record<string, () => Promise<void>>;
   /** Figures for GET /metrics. */

@@ -2,8 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadModelRegistry } from '@imageforge/contracts';
-import { BullmqImageJobGateway, ImageJobQueryService, ImageSubmissionService } from '@imageforge/image-service';
-import { CompletionWaiters, createRedisConnection, ImageJobQueue } from '@imageforge/queue';
+import { redisTargetFromEnv } from '@imageforge/env-config';
+import { ImageJobQueryService, ImageSubmissionService } from '@imageforge/image-service';
+import { imageJobCatalog } from '@imageforge/jobs';
+import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
 import { LocalObjectStorage } from '@imageforge/storage';
 import type { ApiEnv } from './api-config';
 import { createAdminDashboard } from './admin-dashboard';
@@ -23,12 +25,16 @@ export interface ApiRuntime {
 export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.LOG_LEVEL })): Promise<ApiRuntime> {
   const registry = loadModelRegistry(env.MODEL_REGISTRY_PATH);
   const queueNames = registry.queues();
-  const producer = createRedisConnection(env.REDIS_URL, { role: 'producer', connectionName: 'imageforge:api' });
-  const consumer = createRedisConnection(env.REDIS_URL, { role: 'consumer', connectionName: 'imageforge:api-events' });
+  const redis = redisTargetFromEnv(env);
+  const prefix = env.QUEUE_PREFIX;
+  const producer = createRedisConnection(redis, { role: 'producer', connectionName: 'imageforge:api' });
+  const consumer = createRedisConnection(redis, { role: 'consumer', connectionName: 'imageforge:api-events' });
   producer.on('error', (error) => logger.debug({ err: error }, 'redis producer connection error'));
   consumer.on('error', (error) => logger.debug({ err: error }, 'redis consumer connection error'));
-  const queue = new ImageJobQueue({ connection: producer, queueNames, logger });
-  const waiters = new CompletionWaiters({ connection: consumer, queueNames, logger });
+  const queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames, prefix, logger });
+  // The process's one job event stream; sync waiters are its first subscriber.
+  const events = new QueueJobEvents({ connection: consumer, queueNames, prefix, logger });
+  const waiters = new CompletionWaiters({ events, connection: consumer, queueNames, prefix, logger });
 
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -39,13 +45,13 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
   const url = `http://${host}:${port}`;
   const storage = createObjectStorage(storageConfigFromEnv(env, env.PUBLIC_BASE_URL ?? url));
-  const gateway = new BullmqImageJobGateway({ queue, waiters, connection: producer });
+  const gateway = new BullmqJobGateway({ queue, waiters, connection: producer });
 
   const app = createApp({
     registry,
     submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
     jobs: new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
-    localFiles: storage instanceof LocalObjectStorage ? storage : undefined,
+    localObjects: storage instanceof LocalObjectStorage ? storage : undefined,
     readiness: {
       redis: async () => {
         await producer.ping();
@@ -82,13 +88,16 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
       // which goes on), then give in-flight requests until the deadline before cutting them.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await waiters.close();
+      waiters.close();
+      await events.close();
       const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
       await closed;
       clearTimeout(timer);
       await queue.close();
       if ('close' in storage && typeof storage.close === 'function') storage.close();
       await Promise.allSettled([producer.quit(), consumer.quit()]);
+      // QUIT fails while Redis is unreachable, and ioredis would then reconnect forever.
+      for (const connection of [producer, consumer]) if (connection.status !== 'end') connection.disconnect();
     },
   };
 }

@@ -1,5 +1,4 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { LOCAL_FILES_ROUTE } from '@imageforge/storage';
 import type { ApiDeps } from './api-deps';
 import { createAdminAuthMiddleware } from './middleware/admin-auth.middleware';
 import { createAuthMiddleware } from './middleware/auth.middleware';
@@ -10,7 +9,7 @@ import { imageEditsHandler } from './routes/image-edits.handler';
 import { imageGenerationsHandler } from './routes/image-generations.handler';
 import { cancelImageJobHandler, getImageJobHandler } from './routes/image-jobs.handler';
 import { imageVariationsHandler } from './routes/image-variations.handler';
-import { localFilesHandler } from './routes/local-files.handler';
+import { LOCAL_OBJECTS_ROUTE, localObjectsHandler } from './routes/local-objects.handler';
 import { metricsHandler } from './routes/metrics.handler';
 import { getModelHandler, listModelsHandler } from './routes/models.handler';
 import { createMultipartMiddleware } from './uploads/multipart.middleware';
@@ -28,7 +27,7 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(deps));
   app.get('/metrics', metricsHandler(deps));
-  if (deps.localFiles) app.get(`${LOCAL_FILES_ROUTE}/*key`, localFilesHandler(deps.localFiles));
+  if (deps.localObjects) app.get(`${LOCAL_OBJECTS_ROUTE}/*key`, localObjectsHandler(deps.localObjects));
   if (deps.adminDashboard) {
     app.use('/admin/queues', createAdminAuthMiddleware(deps.adminDashboard.adminKey), deps.adminDashboard.router);
   }

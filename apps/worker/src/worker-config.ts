@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { parseEnvironment } from '@imageforge/env-config';
+import { logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, redisTargetFromEnv } from '@imageforge/env-config';
 import { s3StorageConfigFromEnv, storageEnvProblems, storageEnvShape, type S3StorageConfig } from '@imageforge/storage';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -11,8 +11,7 @@ const positiveInt = z.coerce.number().int().positive();
  * must point at the same store.
  */
 export const WorkerEnvSchema = z.object({
-  /** Redis holding the BullMQ queues, e.g. redis://127.0.0.1:6379. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  ...redisEnvShape,
   /** Comma-separated queues to consume. Default: every queue named in the model registry. */
   WORKER_QUEUES: z
     .string()
@@ -23,29 +22,31 @@ export const WorkerEnvSchema = z.object({
   WORKER_CONCURRENCY: positiveInt.max(1000).default(1),
   /**
    * How long a job's lock lasts before another worker may take it as stalled; renewed at half this while
-   * the job runs. Default: BullMQ's 30000.
+   * the job runs. Default: the queue package's 60000 (BullMQ's own 30000 is tight for a busy inference process).
    */
   WORKER_LOCK_DURATION_MS: positiveInt.min(1000).optional(),
-  /** How often this worker looks for stalled jobs of crashed workers. Default: BullMQ's 30000. */
+  /** How often this worker looks for stalled jobs of crashed workers. Default 30000. */
   WORKER_STALLED_INTERVAL_MS: positiveInt.min(100).optional(),
   /** On SIGTERM/SIGINT, how long running jobs may take to finish before they are handed back. */
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
-  /** Largest stored input image, in pixels, decoded for an edit or variation (decompression-bomb guard). */
-  MAX_INPUT_PIXELS: positiveInt.default(64 * 1024 * 1024),
-  /** JSON model registry; unset: every OpenAI model name on the synthetic engine. */
-  MODEL_REGISTRY_PATH: z.string().min(1).optional(),
+  ...modelEnvShape,
   ...storageEnvShape,
   /** Shown in logs and in Redis CLIENT LIST (bull-board's worker list). Default: <host>-<pid>. */
   WORKER_NAME: z.string().regex(/^[\w.-]{1,100}$/, 'letters, digits, _ . and -, at most 100').optional(),
-  /** pino level. */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How often the retention sweep deletes objects of jobs no queue holds any more; 0 turns it off. Default: hourly. */
+  RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3_600_000),
+  /** Objects younger than this are never swept. */
+  RETENTION_MIN_AGE_SECONDS: positiveInt.default(3_600),
+  ...logEnvShape,
 });
 
 /** The worker only reads and writes objects; local links are signed by the API. */
 export type WorkerStorageConfig = { kind: 'local'; root: string } | S3StorageConfig;
 
 export interface WorkerConfig {
-  redis: { url: string };
+  redis: ReturnType<typeof redisTargetFromEnv>;
+  /** Base of every queue's key prefix. */
+  queuePrefix: string;
   /** Queues to consume; undefined means every queue in the registry. */
   queues: string[] | undefined;
   worker: {
@@ -57,6 +58,8 @@ export interface WorkerConfig {
   };
   models: { registryPath: string | undefined; maxInputPixels: number };
   storage: WorkerStorageConfig;
+  /** `sweepIntervalMs` 0: no sweep scheduled by this worker (one already scheduled by another keeps running). */
+  retention: { sweepIntervalMs: number; minAgeSeconds: number };
   log: { level: z.infer<typeof WorkerEnvSchema>['LOG_LEVEL'] };
 }
 
@@ -68,11 +71,12 @@ export class WorkerConfigError extends Error {
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const e = parseEnvironment(WorkerEnvSchema, env, {
     what: 'worker',
-    crossChecks: storageEnvProblems,
+    crossChecks: (present) => [...redisEnvProblems(present), ...storageEnvProblems(present)],
     error: (message) => new WorkerConfigError(message),
   });
   return {
-    redis: { url: e.REDIS_URL },
+    redis: redisTargetFromEnv(e),
+    queuePrefix: e.QUEUE_PREFIX,
     queues: e.WORKER_QUEUES,
     worker: {
       name: e.WORKER_NAME ?? `${hostname()}-${process.pid}`,
@@ -83,6 +87,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     },
     models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },
     storage: e.STORAGE_DRIVER === 'local' ? { kind: 'local', root: e.STORAGE_LOCAL_DIR } : s3StorageConfigFromEnv(e),
+    retention: { sweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS, minAgeSeconds: e.RETENTION_MIN_AGE_SECONDS },
     log: { level: e.LOG_LEVEL },
   };
 }

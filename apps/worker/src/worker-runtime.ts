@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { loadModelRegistry, type ModelRegistry } from '@imageforge/contracts';
 import { createImageJobHandlers, EngineSet } from '@imageforge/image-pipeline';
-import { createImageWorker, createRedisConnection, type ImageJobEvent, type WorkerHandle } from '@imageforge/queue';
+import { imageJobCatalog, MAINTENANCE_QUEUE, maintenanceJobCatalog, type JobCatalog, type JobHandlers } from '@imageforge/jobs';
+import { createMaintenanceJobHandlers } from '@imageforge/maintenance';
+import { createJobWorker, createRedisConnection, JobQueue, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
 import { createObjectStorage, LocalObjectStorage, type ObjectStorage } from '@imageforge/storage';
 import type { WorkerConfig, WorkerStorageConfig } from './worker-config';
 
@@ -13,7 +14,7 @@ export interface StartWorkerOptions {
 }
 
 export interface RunningWorker {
-  /** Queues this process consumes. */
+  /** Image queues this process consumes. */
   readonly queues: readonly string[];
   readonly engines: EngineSet;
   /**
@@ -23,10 +24,14 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+/** One sweep schedule for the whole deployment: every worker upserts the same id. */
+const SWEEP_SCHEDULER_ID = 'retention-sweep';
+
 /**
  * Builds everything a worker process runs and starts consuming. Engines load
  * before any queue is consumed: a worker that cannot serve its models refuses to
- * start rather than take jobs and fail them.
+ * start rather than take jobs and fail them. Besides its image queues, every worker
+ * also serves the small maintenance queue.
  */
 export async function startWorker(config: WorkerConfig, options: StartWorkerOptions = {}): Promise<RunningWorker> {
   const logger = options.logger ?? pino({ name: 'worker', level: config.log.level });
@@ -34,12 +39,40 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const queues = servedQueues(registry, config.queues);
   const storage = buildStorage(config.storage);
   const engines = EngineSet.forQueues(registry, queues);
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const workers: WorkerHandle[] = [];
+  let lookups: JobQueue<typeof imageJobCatalog> | undefined;
+  let maintenance: JobQueue<typeof maintenanceJobCatalog> | undefined;
+
+  const connect = (name: string): RedisClient => {
+    const connection = createRedisConnection(config.redis, { role: 'consumer', connectionName: `imageforge:worker:${config.worker.name}:${name}` });
+    connection.on('error', (error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
+    connections.push(connection);
+    return connection;
+  };
+
+  const startQueueWorker = async <C extends JobCatalog>(catalog: C, handlers: JobHandlers<C>, queueName: string, concurrency: number) => {
+    workers.push(
+      await createJobWorker({
+        catalog,
+        handlers,
+        connection: connect(queueName),
+        queueName,
+        prefix: config.queuePrefix,
+        concurrency,
+        name: config.worker.name,
+        ...(config.worker.lockDurationMs !== undefined ? { lockDuration: config.worker.lockDurationMs } : {}),
+        ...(config.worker.stalledIntervalMs !== undefined ? { stalledInterval: config.worker.stalledIntervalMs } : {}),
+        logger: logger.child({ queue: queueName }),
+        onJobEvent: (event) => logJobEvent(logger, queueName, event),
+      }),
+    );
+  };
 
   const shutdown = async () => {
     await Promise.all(workers.map((worker) => worker.close(config.worker.shutdownTimeoutMs)));
     await engines.closeAll().catch((error) => logger.error({ err: error }, 'closing engines failed'));
+    await Promise.all([lookups?.close(), maintenance?.close()].map((closing) => closing?.catch(() => undefined)));
     // QUIT waits for a reconnect while Redis is down (consumers retry forever): give it a second.
     await Promise.all(
       connections.map((connection) =>
@@ -57,24 +90,23 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       logger.info({ models: entry.models, engine: entry.config, loaded: entry.description }, 'engine loaded');
     }
     await storage.ping().catch((error) => logger.warn({ err: error, storage: storage.kind }, 'storage is not reachable yet; jobs will retry until it is'));
-    const handlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels });
-    for (const queueName of queues) {
-      const connection = createRedisConnection(config.redis.url, { role: 'consumer', connectionName: `imageforge:worker:${config.worker.name}:${queueName}` });
-      connection.on('error', (error) => logger.warn({ err: error, queue: queueName }, 'redis connection error'));
-      connections.push(connection);
-      workers.push(
-        await createImageWorker({
-          connection,
-          queueName,
-          concurrency: config.worker.concurrency,
-          handlers,
-          name: config.worker.name,
-          ...(config.worker.lockDurationMs !== undefined ? { lockDuration: config.worker.lockDurationMs } : {}),
-          ...(config.worker.stalledIntervalMs !== undefined ? { stalledInterval: config.worker.stalledIntervalMs } : {}),
-          logger: logger.child({ queue: queueName }),
-          onJobEvent: (event) => logJobEvent(logger, queueName, event),
-        }),
-      );
+    const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels });
+    for (const queueName of queues) await startQueueWorker(imageJobCatalog, imageHandlers, queueName, config.worker.concurrency);
+
+    // The sweep asks about every queue of the registry, not only those served here.
+    const shared = connect('maintenance');
+    lookups = new JobQueue({ catalog: imageJobCatalog, connection: shared, queueNames: registry.queues(), prefix: config.queuePrefix });
+    const maintenanceHandlers = createMaintenanceJobHandlers({ storage, existingJobIds: (ids) => lookups!.existingJobIds(ids) });
+    await startQueueWorker(maintenanceJobCatalog, maintenanceHandlers, MAINTENANCE_QUEUE, 1);
+    if (config.retention.sweepIntervalMs > 0) {
+      maintenance = new JobQueue({ catalog: maintenanceJobCatalog, connection: shared, queueNames: [MAINTENANCE_QUEUE], prefix: config.queuePrefix });
+      await maintenance.schedule({
+        queue: MAINTENANCE_QUEUE,
+        name: 'maintenance.sweep',
+        schedulerId: SWEEP_SCHEDULER_ID,
+        everyMs: config.retention.sweepIntervalMs,
+        payload: { minAgeSeconds: config.retention.minAgeSeconds, pageSize: 500 },
+      });
     }
   } catch (error) {
     await shutdown().catch(() => undefined);
@@ -109,7 +141,7 @@ function buildStorage(config: WorkerStorageConfig): ObjectStorage & { close?(): 
   return new LocalObjectStorage({ root: config.root, publicBaseUrl: 'http://worker.invalid', signingSecret: randomBytes(32).toString('hex') });
 }
 
-function logJobEvent(logger: Logger, queue: string, event: ImageJobEvent): void {
+function logJobEvent(logger: Logger, queue: string, event: WorkerJobEvent): void {
   const { type, ...fields } = event;
   switch (type) {
     case 'started':

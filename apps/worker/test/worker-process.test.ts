@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { ImageJobResultSchema } from '@imageforge/jobs';
-import { createRedisConnection, ImageJobQueue } from '@imageforge/queue';
+import { imageJobCatalog, ImageJobResultSchema, type ImageJobCatalog } from '@imageforge/jobs';
+import { createRedisConnection, JobQueue, type RedisClient } from '@imageforge/queue';
 import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
 import { generatePayload, listLocalKeys, newJobId, spawnWorker, waitFor, writeRegistry, type WorkerProcess } from './worker-fixtures';
 
@@ -12,8 +11,8 @@ describe('the worker process', () => {
   const redis = useRedisServer();
   let dir: string;
   let storageRoot: string;
-  let producer: Redis | undefined;
-  let queue: ImageJobQueue | undefined;
+  let producer: RedisClient | undefined;
+  let queue: JobQueue<ImageJobCatalog> | undefined;
   const spawned: WorkerProcess[] = [];
 
   beforeAll(async () => {
@@ -37,7 +36,7 @@ describe('the worker process', () => {
     const queueName = uniqueQueueName('worker');
     const registryPath = await writeRegistry(dir, queueName, { delayMsPerImage });
     producer = createRedisConnection(redis.url, { role: 'producer' });
-    queue = new ImageJobQueue({ connection: producer, queueNames: [queueName] });
+    queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames: [queueName] });
     await queue.waitUntilReady();
     const jobs = queue;
     return {
@@ -49,10 +48,10 @@ describe('the worker process', () => {
       },
       async enqueue(n: number) {
         const jobId = newJobId();
-        await jobs.enqueue('image.generate', generatePayload(n), { queue: queueName, jobId });
+        await jobs.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(n), jobId });
         return jobId;
       },
-      job: async (jobId: string) => (await jobs.getJob(queueName, jobId))!,
+      job: async (jobId: string) => (await jobs.queue(queueName).getJob(jobId))!,
     };
   }
 

@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageJobResultSchema } from '@imageforge/jobs';
-import { createRedisConnection, ImageJobQueue } from '@imageforge/queue';
+import { imageJobCatalog, ImageJobResultSchema, type ImageJobCatalog } from '@imageforge/jobs';
+import { createRedisConnection, JobQueue, type RedisClient } from '@imageforge/queue';
 import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
 import { parseWorkerConfig } from '../src/worker-config';
 import { startWorker, type RunningWorker } from '../src/worker-runtime';
@@ -25,15 +25,15 @@ describe(startWorker.name, () => {
     const registryPath = await writeRegistry(dir, queueName, {});
     const worker: RunningWorker = await startWorker(configFor({ MODEL_REGISTRY_PATH: registryPath, WORKER_CONCURRENCY: '2' }));
     const producer = createRedisConnection(redis.url, { role: 'producer' });
-    const queue = new ImageJobQueue({ connection: producer, queueNames: [queueName] });
+    const queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames: [queueName] });
     try {
       expect(worker.queues).toEqual([queueName]);
       await queue.waitUntilReady();
       const jobId = newJobId();
-      await queue.enqueue('image.generate', generatePayload(3), { queue: queueName, jobId });
+      await queue.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(3), jobId });
 
       const job = await waitFor(async () => {
-        const current = await queue.getJob(queueName, jobId);
+        const current = await queue.queue(queueName).getJob(jobId);
         return (await current?.getState()) === 'completed' ? current : undefined;
       }, 10_000, 'the job to complete');
 
@@ -59,5 +59,31 @@ describe(startWorker.name, () => {
     await expect(startWorker(configFor({ MODEL_REGISTRY_PATH: registryPath, WORKER_QUEUES: 'nobody-routes-here' }))).rejects.toThrow(
       /WORKER_QUEUES names nobody-routes-here/,
     );
+  });
+
+  it('schedules the retention sweep on the maintenance queue and runs it: old objects of vanished jobs go, the rest stays', async () => {
+    const queueName = uniqueQueueName('worker');
+    const registryPath = await writeRegistry(dir, queueName, {});
+    const root = join(dir, `sweep-${queueName}`);
+    const writeObject = async (key: string, ageSeconds: number) => {
+      const path = join(root, 'objects', key);
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, key);
+      const at = (Date.now() - ageSeconds * 1000) / 1000;
+      await utimes(path, at, at);
+    };
+    await writeObject('jobs/imgjob_vanished/output/0.png', 7_200);
+    await writeObject('jobs/imgjob_recent/input/image-0', 10);
+    await writeObject('files/unrelated', 7_200);
+    // Its own key prefix: the sweep's schedule and queue belong to this test alone.
+    const worker = await startWorker(
+      configFor({ MODEL_REGISTRY_PATH: registryPath, STORAGE_LOCAL_DIR: root, QUEUE_PREFIX: `sweep${Date.now()}`, RETENTION_SWEEP_INTERVAL_MS: '60000', RETENTION_MIN_AGE_SECONDS: '3600' }),
+    );
+    try {
+      await waitFor(async () => !(await listLocalKeys(root, 'jobs/')).includes('jobs/imgjob_vanished/output/0.png'), 10_000, 'the sweep');
+      expect(await listLocalKeys(root, '')).toEqual(['files/unrelated', 'jobs/imgjob_recent/input/image-0']);
+    } finally {
+      await worker.close();
+    }
   });
 });

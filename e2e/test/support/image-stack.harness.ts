@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import pino from 'pino';
 import { parseApiEnv, startApi, type ApiRuntime } from '@imageforge/api';
+import type { RedisTarget } from '@imageforge/queue';
 import {
   createS3Bucket,
+  RedisClusterProcess,
   RedisServerProcess,
   S3RVER_CREDENTIALS,
   S3RVER_REGION,
@@ -15,6 +16,7 @@ import {
 } from '@imageforge/testing';
 import { parseWorkerConfig } from '@imageforge/worker/src/worker-config';
 import { startWorker, type RunningWorker } from '@imageforge/worker/src/worker-runtime';
+import { readQueue } from './queue-inspector';
 
 export interface ImageStackOptions {
   storage?: 'local' | 's3';
@@ -27,6 +29,8 @@ export interface ImageStackOptions {
   workerConcurrency?: number;
   /** Start no worker: jobs stay queued. */
   withoutWorker?: boolean;
+  /** `cluster`: a 3-master Redis Cluster, reached through REDIS_CLUSTER_NODES. Default: one redis-server. */
+  redis?: 'server' | 'cluster';
 }
 
 export const API_KEY = 'sk-test-0123456789abcdef';
@@ -40,6 +44,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
   // Redis and S3 are started and stopped here rather than by their own hooks, so they
   // outlive the API and worker: jest runs afterAll hooks in the order they were added.
   let redisServer: RedisServerProcess | undefined;
+  let redisCluster: RedisClusterProcess | undefined;
   let s3: RunningS3Server | undefined;
   const redis = {
     get url(): string {
@@ -50,6 +55,18 @@ export function useImageStack(options: ImageStackOptions = {}) {
       if (!redisServer) throw new Error('redis-server not started');
       return redisServer;
     },
+    get cluster(): RedisClusterProcess {
+      if (!redisCluster) throw new Error('redis cluster not started');
+      return redisCluster;
+    },
+    /** Where the API and worker reach Redis, in the form the queue package takes. */
+    get target(): RedisTarget {
+      return redisCluster ? { clusterNodes: redisCluster.nodes } : { url: redis.url };
+    },
+    /** The variables that point the API and worker at it. */
+    get env(): Record<string, string> {
+      return redisCluster ? { REDIS_CLUSTER_NODES: redisCluster.nodesSpec } : { REDIS_URL: redis.url };
+    },
   };
   let api: ApiRuntime | undefined;
   let worker: RunningWorker | undefined;
@@ -59,7 +76,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
   const startWorkerProcess = async () => {
     worker = await startWorker(
       parseWorkerConfig({
-        REDIS_URL: redis.url,
+        ...redis.env,
         WORKER_CONCURRENCY: String(options.workerConcurrency ?? 4),
         LOG_LEVEL: 'silent',
         ...(options.models ? { MODEL_REGISTRY_PATH: join(dir, 'models.json') } : {}),
@@ -75,7 +92,8 @@ export function useImageStack(options: ImageStackOptions = {}) {
       const models = typeof options.models === 'function' ? await options.models() : options.models;
       writeFileSync(join(dir, 'models.json'), JSON.stringify({ models }));
     }
-    redisServer = await RedisServerProcess.start();
+    if (options.redis === 'cluster') redisCluster = await RedisClusterProcess.start();
+    else redisServer = await RedisServerProcess.start();
     if (options.storage === 's3') {
       s3 = await startS3Server();
       const bucket = uniqueBucketName('e2e');
@@ -95,7 +113,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
     api = await startApi(
       parseApiEnv({
         PORT: '0',
-        REDIS_URL: redis.url,
+        ...redis.env,
         API_KEYS: (options.apiKeys ?? [API_KEY]).join(','),
         STORAGE_SIGNING_SECRET: 'e2e-signing-secret-0123456789',
         LOG_LEVEL: 'silent',
@@ -112,6 +130,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
     await api?.close(1_000);
     await worker?.close();
     await redisServer?.stop();
+    await redisCluster?.stop();
     await s3?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -126,14 +145,19 @@ export function useImageStack(options: ImageStackOptions = {}) {
       return dir;
     },
     startWorker: startWorkerProcess,
+    /**
+     * Starts a fresh redis-server on the port of the one a test stopped, and adopts it, so
+     * it is stopped after the API and the worker. A test that stops it itself closes the
+     * API during an outage, whose connections then never stop reconnecting.
+     */
+    async restartRedis(): Promise<RedisServerProcess> {
+      if (!redisServer) throw new Error('redis-server not started');
+      redisServer = await RedisServerProcess.start({ port: redisServer.port });
+      return redisServer;
+    },
     /** Ids of the jobs in a BullMQ state, read straight from the queue. */
     async jobIds(state: 'active' | 'wait', queueName = 'images'): Promise<string[]> {
-      const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.server.port } });
-      try {
-        return (await queue.getJobs([state])).map((job) => String(job.id));
-      } finally {
-        await queue.close();
-      }
+      return readQueue(redis.target, queueName, async (queue) => (await queue.getJobs([state])).map((job) => String(job.id)));
     },
     /** Stops the API as SIGTERM would (its in-flight sync callers get their answers first). */
     async stopApi() {
@@ -142,12 +166,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
     },
     /** State of a job in BullMQ, read straight from the queue. */
     async jobState(jobId: string, queueName = 'images'): Promise<string> {
-      const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.server.port } });
-      try {
-        return await queue.getJobState(jobId);
-      } finally {
-        await queue.close();
-      }
+      return readQueue(redis.target, queueName, (queue) => queue.getJobState(jobId));
     },
     async stopWorker() {
       await worker?.close();

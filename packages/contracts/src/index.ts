@@ -12,4 +12,5 @@ export * from './upload-rules';
 export * from './generation-request.validator';
 export * from './edit-request.validator';
 export * from './variation-request.validator';
-export * from './images-response';
+export * from './resources/images';
+export * from './resources/models';

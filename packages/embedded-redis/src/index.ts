@@ -1,2 +1,3 @@
 export * from './free-port';
 export * from './redis-server-process';
+export * from './redis-cluster-process';

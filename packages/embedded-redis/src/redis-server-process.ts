@@ -14,6 +14,13 @@ export interface RedisServerOptions {
   binary?: string;
   /** Give up waiting for PONG after this long. Default 10 s. */
   startTimeoutMs?: number;
+  /** Further `redis-server` arguments, appended last so they override the ones above (e.g. cluster mode). Default none. */
+  extraArgs?: readonly string[];
+  /**
+   * Run it in a process group of its own, so a terminal's Ctrl-C reaches only the parent,
+   * which can then stop it after the processes that still need it. Default false.
+   */
+  detached?: boolean;
 }
 
 /**
@@ -52,7 +59,8 @@ export class RedisServerProcess {
     }
     args.push('--appendonly', options.appendOnly ? 'yes' : 'no');
     if (options.appendOnly) args.push('--appendfsync', 'everysec');
-    const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (options.extraArgs) args.push(...options.extraArgs);
+    const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       if (output.length < 8192) output += chunk.toString();

@@ -1,5 +1,7 @@
+import sharp from 'sharp';
 import {
   EngineAbortedError,
+  isEncodedImage,
   type EngineCommonRequest,
   type EngineProgress,
   type EngineResult,
@@ -43,6 +45,7 @@ export function describeImageEngineContract(
     quality: 'low',
     background: 'opaque',
     seed: 1234,
+    output: { format: 'png' },
   };
   const run = () => ({ signal: new AbortController().signal });
   const input = patternImage(width, height, 0);
@@ -70,7 +73,7 @@ export function describeImageEngineContract(
 
     it('generates exactly n images of the requested size as RGBA bytes', async () => {
       const result = await engine.generate({ ...base, prompt: 'a lighthouse at dusk' }, run());
-      expectImages(result, n, width, height);
+      await expectImages(result, n, width, height);
     }, timeoutMs);
 
     it('reports progress with increasing steps that end at the total', async () => {
@@ -105,28 +108,35 @@ export function describeImageEngineContract(
 
     it('edits an image with a mask into n images of the requested size', async () => {
       const result = await engine.edit({ ...base, prompt: 'add a moon', images: [input], mask }, run());
-      expectImages(result, n, width, height);
+      await expectImages(result, n, width, height);
     }, timeoutMs);
 
     it('edits several input images without a mask into n images of the requested size', async () => {
       const result = await engine.edit({ ...base, prompt: 'combine them', images: [input, other] }, run());
-      expectImages(result, n, width, height);
+      await expectImages(result, n, width, height);
     }, timeoutMs);
 
     it('makes n variations of the requested size', async () => {
       const result = await engine.variation({ ...base, image: input }, run());
-      expectImages(result, n, width, height);
+      await expectImages(result, n, width, height);
     }, timeoutMs);
   });
 }
 
-function expectImages(result: EngineResult, n: number, width: number, height: number): void {
+/** RGBA of exactly the size, or a png (the format asked for) whose header says the size. */
+async function expectImages(result: EngineResult, n: number, width: number, height: number): Promise<void> {
   expect(result.images).toHaveLength(n);
   for (const image of result.images) {
     expect(image.width).toBe(width);
     expect(image.height).toBe(height);
     expect(Buffer.isBuffer(image.data)).toBe(true);
-    expect(image.data.length).toBe(width * height * 4);
+    if (isEncodedImage(image)) {
+      expect(image.format).toBe('png');
+      const metadata = await sharp(image.data).metadata();
+      expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({ format: 'png', width, height });
+    } else {
+      expect(image.data.length).toBe(width * height * 4);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { ImageDecodeError, ImageTooLargeError } from './image-codec-errors';
-import type { Background, OutputFormat, RawImage } from './image-engine';
+import type { Background, EncodedImage, OutputFormat, RawImage } from './image-engine';
 
 export { ImageDecodeError, ImageTooLargeError } from './image-codec-errors';
 
@@ -96,11 +96,6 @@ export interface EncodeOptions {
   background: Background;
 }
 
-export interface EncodedImage {
-  data: Buffer;
-  contentType: string;
-}
-
 export async function encodeImage(raw: RawImage, options: EncodeOptions): Promise<EncodedImage> {
   const { width, height, data } = raw;
   if (data.length !== width * height * 4) {
@@ -124,7 +119,7 @@ export async function encodeImage(raw: RawImage, options: EncodeOptions): Promis
       pipeline = pipeline.webp({ quality, alphaQuality: 100 });
       break;
   }
-  return { data: await pipeline.toBuffer(), contentType: contentTypeFor(options.format) };
+  return { kind: 'encoded', data: await pipeline.toBuffer(), format: options.format, width, height };
 }
 
 const CONTENT_TYPES: Record<OutputFormat, string> = {

@@ -1,11 +1,16 @@
+import type { ImagesUsage } from '@imageforge/contracts';
+
 /**
  * The contract every inference engine implements (synthetic, onnx, …).
- * Engines work on decoded RGBA pixels; decoding inputs and encoding outputs
- * (png/jpeg/webp, compression, alpha) happen once, in the worker pipeline.
+ * Inputs arrive decoded (RGBA at the job's size). Outputs are RGBA pixels, which the
+ * worker pipeline encodes once as the caller asked, or already-encoded files from an
+ * engine that has them (an upstream service, a cache), which are stored as they are.
  */
 
 /** Decoded image: `data` holds width*height*4 bytes, RGBA, row-major. */
 export interface RawImage {
+  /** Optional tag; it keeps an EncodedImage from passing for a RawImage. */
+  kind?: 'raw';
   data: Buffer;
   width: number;
   height: number;
@@ -14,11 +19,20 @@ export interface RawImage {
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
 export type Background = 'transparent' | 'opaque' | 'auto';
 
-export interface ImageTokenUsage {
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  input_tokens_details: { text_tokens: number; image_tokens: number };
+/** An image already in a file format; `width`/`height` are what the bytes decode to. */
+export interface EncodedImage {
+  kind: 'encoded';
+  data: Buffer;
+  format: OutputFormat;
+  width: number;
+  height: number;
+}
+
+/** What an engine may return per image. */
+export type EngineImage = RawImage | EncodedImage;
+
+export function isEncodedImage(image: EngineImage): image is EncodedImage {
+  return (image as EncodedImage).kind === 'encoded';
 }
 
 export interface EngineCommonRequest {
@@ -34,6 +48,11 @@ export interface EngineCommonRequest {
   style?: 'vivid' | 'natural';
   /** Makes the result reproducible; derived from the job when the caller gives none. */
   seed: number;
+  /**
+   * The file the caller will receive. Engines returning RGBA can ignore it; one that
+   * returns encoded images should produce this format (anything else is re-encoded).
+   */
+  output: { format: OutputFormat; compression?: number };
 }
 
 export interface GenerateRequest extends EngineCommonRequest {
@@ -64,11 +83,12 @@ export interface EngineRunOptions {
   onProgress?: (progress: EngineProgress) => void;
 }
 
-export interface EngineResult {
+export interface EngineResult<I extends EngineImage = EngineImage> {
   /** Exactly `n` images, each width x height. */
-  images: RawImage[];
+  images: I[];
   revisedPrompt?: string;
-  usage?: ImageTokenUsage;
+  /** Tokens in and out of the run, when the engine counts them; the worker estimates them otherwise. */
+  usage?: ImagesUsage;
 }
 
 export interface EngineDescription {

@@ -1,4 +1,4 @@
-import type { ImageTokenUsage } from './image-engine';
+import type { ImagesUsage } from '@imageforge/contracts';
 
 /**
  * OpenAI-style token accounting for GPT image models, so usage reports look like
@@ -54,7 +54,7 @@ export interface ImageUsageInput {
   inputImages?: ReadonlyArray<{ width: number; height: number }>;
 }
 
-export function estimateImageTokenUsage(input: ImageUsageInput): ImageTokenUsage {
+export function estimateImageTokenUsage(input: ImageUsageInput): ImagesUsage {
   const text = textTokens(input.prompt ?? '');
   const image = (input.inputImages ?? []).reduce((sum, img) => sum + inputImageTokens(img.width, img.height), 0);
   const output = outputImageTokens(input.width, input.height, input.quality) * input.n;

@@ -110,8 +110,9 @@ describe('image codec', () => {
   });
 
   it('round-trips a transparent PNG byte for byte', async () => {
-    const { data, contentType } = await encodeImage(source, { format: 'png', background: 'transparent' });
-    expect(contentType).toBe('image/png');
+    const { data, format, width, height } = await encodeImage(source, { format: 'png', background: 'transparent' });
+    expect({ format, width, height }).toEqual({ format: 'png', width: 96, height: 64 });
+    expect(contentTypeFor(format)).toBe('image/png');
     const decoded = await decodeImage(data, { maxPixels });
     expect(decoded.width).toBe(96);
     expect(decoded.height).toBe(64);
@@ -144,7 +145,7 @@ describe('image codec', () => {
   it('keeps webp alpha only for a transparent background', async () => {
     const transparent = await encodeImage(source, { format: 'webp', background: 'transparent' });
     const opaque = await encodeImage(source, { format: 'webp', background: 'opaque' });
-    expect(transparent.contentType).toBe('image/webp');
+    expect(contentTypeFor(transparent.format)).toBe('image/webp');
     await expect(probeImage(transparent.data, { maxPixels })).resolves.toMatchObject({ format: 'webp', hasAlpha: true });
     expect(alphaValues(await decodeImage(transparent.data, { maxPixels })).has(0)).toBe(true);
     expect(alphaValues(await decodeImage(opaque.data, { maxPixels }))).toEqual(new Set([255]));

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const totals = new Totals();
   const engine = createOnnxEngine({ kind: 'onnx', modelDir: model.dir, steps, guidanceScale: 7.5 }, { timing: totals });
   await engine.load();
-  const request = { model: 'bench', n: 1, width: 512, height: 512, quality: 'standard', background: 'auto' as const, seed: 5, prompt: 'a red cat' };
+  const request = { model: 'bench', n: 1, width: 512, height: 512, quality: 'standard', background: 'auto' as const, seed: 5, prompt: 'a red cat', output: { format: 'png' as const } };
   await engine.generate(request, { signal: new AbortController().signal });
   totals.clear();
   const runs = 5;

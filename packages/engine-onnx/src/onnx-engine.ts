@@ -49,15 +49,15 @@ export class OnnxImageEngine implements ImageEngine {
     this.sessions = loaded.sessions;
   }
 
-  generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult> {
+  generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult<RawImage>> {
     return this.run(request, request.prompt, undefined, options);
   }
 
-  variation(request: VariationRequest, options: EngineRunOptions): Promise<EngineResult> {
+  variation(request: VariationRequest, options: EngineRunOptions): Promise<EngineResult<RawImage>> {
     return this.run(request, '', { image: request.image }, options);
   }
 
-  async edit(request: EditRequest, options: EngineRunOptions): Promise<EngineResult> {
+  async edit(request: EditRequest, options: EngineRunOptions): Promise<EngineResult<RawImage>> {
     const image = request.images[0];
     if (!image) throw new Error('edit needs an input image');
     const repaint = repaintMask(request.mask ?? image);
@@ -76,7 +76,7 @@ export class OnnxImageEngine implements ImageEngine {
     if (sessions) await releaseModelSessions(sessions);
   }
 
-  private async run(request: EngineCommonRequest, prompt: string, source: SourceImage | undefined, options: EngineRunOptions): Promise<EngineResult> {
+  private async run(request: EngineCommonRequest, prompt: string, source: SourceImage | undefined, options: EngineRunOptions): Promise<EngineResult<RawImage>> {
     throwIfAborted(options.signal);
     const pipeline = this.pipeline;
     if (!pipeline) throw new Error('onnx engine used before load()');
@@ -130,6 +130,6 @@ export class OnnxImageEngine implements ImageEngine {
 }
 
 /** The worker's engine factory calls this with a registry entry's `engine` object. */
-export function createOnnxEngine(config: OnnxEngineConfigInput, options?: OnnxEngineOptions): ImageEngine {
+export function createOnnxEngine(config: OnnxEngineConfigInput, options?: OnnxEngineOptions): OnnxImageEngine {
   return new OnnxImageEngine(OnnxEngineConfigSchema.parse(config), options);
 }

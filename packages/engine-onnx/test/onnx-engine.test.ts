@@ -11,7 +11,7 @@ import { type TinySdModel, type TinySdModelOptions, writeTinySdModel } from './f
 const models: TinySdModel[] = [];
 const engines: ImageEngine[] = [];
 const run = () => ({ signal: new AbortController().signal });
-const base: EngineCommonRequest = { model: 'sd-tiny', n: 1, width: 32, height: 24, quality: 'standard', background: 'auto', seed: 11 };
+const base: EngineCommonRequest = { model: 'sd-tiny', n: 1, width: 32, height: 24, quality: 'standard', background: 'auto', seed: 11, output: { format: 'png' } };
 
 async function modelDir(options: TinySdModelOptions = {}): Promise<string> {
   const model = await writeTinySdModel(options);
@@ -19,7 +19,7 @@ async function modelDir(options: TinySdModelOptions = {}): Promise<string> {
   return model.dir;
 }
 
-async function loadedEngine(options: TinySdModelOptions = {}, config: Record<string, unknown> = {}): Promise<ImageEngine> {
+async function loadedEngine(options: TinySdModelOptions = {}, config: Record<string, unknown> = {}): Promise<OnnxImageEngine> {
   const engine = createOnnxEngine({ kind: 'onnx', modelDir: await modelDir(options), steps: 3, ...config });
   engines.push(engine);
   await engine.load();

@@ -2,7 +2,7 @@
  * @jest-environment <rootDir>/packages/engine-onnx/test/fixtures/onnx-test-environment.ts
  */
 import type { ImageEngine, RawImage } from '@imageforge/engine-core';
-import { createOnnxEngine } from '../src/onnx-engine';
+import { createOnnxEngine, type OnnxImageEngine } from '../src/onnx-engine';
 
 /**
  * Opt-in: SD_MODEL_DIR=<optimum SD folder> [ORT_PROVIDER=cuda|tensorrt] [SD_STEPS=4]
@@ -37,7 +37,7 @@ function neighbourCorrelation(image: RawImage): number {
 }
 
 describeWithModel(`a real Stable Diffusion folder (SD_MODEL_DIR=${modelDir ?? 'unset: skipped'}) on ${provider}`, () => {
-  let engine: ImageEngine;
+  let engine: OnnxImageEngine;
   const timeout = 600_000;
 
   beforeAll(async () => {
@@ -59,7 +59,7 @@ describeWithModel(`a real Stable Diffusion folder (SD_MODEL_DIR=${modelDir ?? 'u
 
   it('generates a picture, not noise', async () => {
     const result = await engine.generate(
-      { model: 'sd', n: 1, width: size, height: size, quality: 'standard', background: 'auto', seed: 1, prompt: 'a photo of a red apple on a wooden table' },
+      { model: 'sd', n: 1, width: size, height: size, quality: 'standard', background: 'auto', seed: 1, prompt: 'a photo of a red apple on a wooden table', output: { format: 'png' } },
       { signal: new AbortController().signal },
     );
     const image = result.images[0]!;

@@ -1,1 +1,2 @@
 export { SyntheticEngine, type SyntheticEngineOptions } from './synthetic-engine';
+export { SyntheticEngineConfigSchema, type SyntheticEngineConfig } from './synthetic-engine-config';

@@ -6,6 +6,7 @@ import {
   type EditRequest,
   type EngineCommonRequest,
   type EngineDescription,
+  type EngineImage,
   type EngineResult,
   type EngineRunOptions,
   type GenerateRequest,
@@ -13,6 +14,7 @@ import {
   type RawImage,
   type VariationRequest,
 } from '@imageforge/engine-core';
+import { CachedPictures } from './cached-pictures';
 import { compositeEdit } from './edit-compositor';
 import { paintPicture } from './procedural-painter';
 import { createRandom, hashString, mixSeed } from './seeded-random';
@@ -27,6 +29,13 @@ export interface SyntheticEngineOptions {
   delayMsPerImage?: number;
   /** Progress steps reported per image. Default 4. */
   steps?: number;
+  /**
+   * `procedural` (default) paints every image from its seed, prompt and inputs.
+   * `cached` paints and encodes one picture per (size, format, background) and
+   * returns that file for every later image: the right size and format at almost
+   * no CPU, so a load test measures the queue, Redis and storage, not the painter.
+   */
+  render?: 'procedural' | 'cached';
 }
 
 // Distinct streams per operation, so an edit never repeats a generate's picture.
@@ -44,18 +53,22 @@ export class SyntheticEngine implements ImageEngine {
   readonly name = 'synthetic';
   private readonly delayMsPerImage: number;
   private readonly steps: number;
+  private readonly cached: CachedPictures | undefined;
 
   constructor(options: SyntheticEngineOptions = {}) {
     this.delayMsPerImage = Math.max(0, options.delayMsPerImage ?? 0);
     this.steps = Math.max(1, Math.floor(options.steps ?? 4));
+    this.cached = options.render === 'cached' ? new CachedPictures() : undefined;
   }
 
   async load(): Promise<void> {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.cached?.clear();
+  }
 
   describe(): EngineDescription {
-    return { engine: this.name, model: 'procedural (no weights)', device: 'cpu' };
+    return { engine: this.name, model: this.cached ? 'cached picture per size (no weights)' : 'procedural (no weights)', device: 'cpu' };
   }
 
   async generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult> {
@@ -110,22 +123,27 @@ export class SyntheticEngine implements ImageEngine {
     request: EngineCommonRequest,
     { signal, onProgress }: EngineRunOptions,
     paint: (index: number) => Buffer,
-  ): Promise<RawImage[]> {
+  ): Promise<EngineImage[]> {
     throwIfAborted(signal);
     assertRequest(request);
     const total = this.steps * request.n;
     const stepDelay = this.delayMsPerImage / this.steps;
-    const images: RawImage[] = [];
+    const images: EngineImage[] = [];
     for (let index = 0; index < request.n; index++) {
       if (index > 0) await setImmediate();
       for (let step = 1; step <= this.steps; step++) {
         if (stepDelay > 0) await abortableSleep(stepDelay, signal);
         throwIfAborted(signal);
-        if (step === this.steps) images.push({ data: paint(index), width: request.width, height: request.height });
+        if (step === this.steps) images.push(await this.image(request, index, paint));
         onProgress?.({ step: index * this.steps + step, total });
       }
     }
     return images;
+  }
+
+  private async image(request: EngineCommonRequest, index: number, paint: (index: number) => Buffer): Promise<EngineImage> {
+    if (!this.cached) return { data: paint(index), width: request.width, height: request.height };
+    return this.cached.get({ width: request.width, height: request.height, ...request.output, background: request.background });
   }
 }
 

@@ -8,3 +8,5 @@ describeImageEngineContract('SyntheticEngine with a simulated delay', async () =
   height: 17,
   n: 3,
 });
+
+describeImageEngineContract('SyntheticEngine serving cached pictures', async () => new SyntheticEngine({ render: 'cached' }), { width: 40, height: 24 });

@@ -1,4 +1,5 @@
-import { EngineAbortedError, type EngineProgress, type GenerateRequest, type RawImage } from '@imageforge/engine-core';
+import sharp from 'sharp';
+import { EngineAbortedError, isEncodedImage, type EngineImage, type EngineProgress, type GenerateRequest, type RawImage } from '@imageforge/engine-core';
 import { leftHalfTransparentMask, patternImage } from '@imageforge/engine-core/testing';
 import { SyntheticEngine } from '../src';
 
@@ -13,12 +14,19 @@ const base: GenerateRequest = {
   background: 'opaque',
   seed: 7,
   prompt: 'a tall ship in a storm',
+  output: { format: 'png' },
 };
 const run = () => ({ signal: new AbortController().signal });
 
+/** Procedural rendering returns pixels; anything else is a failure of the test's premise. */
+function rgba(image: EngineImage | undefined): RawImage {
+  if (!image || isEncodedImage(image)) throw new Error('expected an RGBA image');
+  return image;
+}
+
 async function generateOne(engine: SyntheticEngine, overrides: Partial<GenerateRequest> = {}): Promise<RawImage> {
   const { images } = await engine.generate({ ...base, ...overrides }, run());
-  return images[0]!;
+  return rgba(images[0]);
 }
 
 function meanAbsoluteRgbDifference(a: RawImage, b: RawImage): number {
@@ -41,7 +49,7 @@ describe(SyntheticEngine.name, () => {
   it('paints different pictures for another seed, another prompt or another index', async () => {
     const reference = await generateOne(engine);
     const { images } = await engine.generate({ ...base, n: 2 }, run());
-    for (const other of [await generateOne(engine, { seed: 8 }), await generateOne(engine, { prompt: 'a quiet harbour' }), images[1]!]) {
+    for (const other of [await generateOne(engine, { seed: 8 }), await generateOne(engine, { prompt: 'a quiet harbour' }), rgba(images[1])]) {
       expect(meanAbsoluteRgbDifference(reference, other)).toBeGreaterThan(5);
     }
     expect(images[0]!.data.equals(reference.data)).toBe(true);
@@ -64,7 +72,7 @@ describe(SyntheticEngine.name, () => {
     const input = patternImage(width, height, 0);
     const mask = leftHalfTransparentMask(width, height);
     const { images } = await engine.edit({ ...base, images: [input], mask }, run());
-    const edited = images[0]!;
+    const edited = rgba(images[0]);
     let changed = 0;
     let masked = 0;
     for (let p = 0; p < width * height; p++) {
@@ -84,7 +92,7 @@ describe(SyntheticEngine.name, () => {
     const { images } = await engine.edit({ ...base, images: [input] }, run());
     for (let p = 0; p < width * height; p++) {
       if (p % 3 === 0) expect(images[0]!.data[p * 4 + 3]).toBe(255);
-      else expect(pixelAt(images[0]!, p)).toEqual(pixelAt(input, p));
+      else expect(pixelAt(rgba(images[0]), p)).toEqual(pixelAt(input, p));
     }
   });
 
@@ -96,14 +104,14 @@ describe(SyntheticEngine.name, () => {
     const [withDark, withLight] = await Promise.all(
       [dark, light].map((ref) => engine.edit({ ...base, images: [input, ref], mask }, run())),
     );
-    expect(meanAbsoluteRgbDifference(withDark!.images[0]!, withLight!.images[0]!)).toBeGreaterThan(40);
+    expect(meanAbsoluteRgbDifference(rgba(withDark!.images[0]), rgba(withLight!.images[0]))).toBeGreaterThan(40);
   });
 
   it('makes variations that follow the input closely, differ from it and from each other', async () => {
     const input = await generateOne(engine, { prompt: 'a lighthouse', seed: 1 });
     const unrelated = await generateOne(engine, { prompt: 'a desert road', seed: 2 });
     const { images } = await engine.variation({ ...base, n: 2, image: input }, run());
-    const [first, second] = images as [RawImage, RawImage];
+    const [first, second] = images.map(rgba) as [RawImage, RawImage];
     const toInput = meanAbsoluteRgbDifference(first, input);
     expect(toInput).toBeGreaterThan(1);
     expect(toInput).toBeLessThan(meanAbsoluteRgbDifference(first, unrelated) / 2);
@@ -153,5 +161,40 @@ describe(SyntheticEngine.name, () => {
   it('refuses input images whose size does not match the request', async () => {
     const small = patternImage(10, 10, 0);
     await expect(engine.variation({ ...base, image: small }, run())).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('SyntheticEngine with render: cached', () => {
+  const engine = new SyntheticEngine({ render: 'cached' });
+
+  it('answers every request of one shape with the same encoded file, in the requested size and format', async () => {
+    const first = await engine.generate({ ...base, n: 2, output: { format: 'webp', compression: 80 } }, run());
+    const second = await engine.generate({ ...base, seed: 99, prompt: 'another prompt', output: { format: 'webp', compression: 80 } }, run());
+
+    const [a, b] = first.images;
+    expect(a && isEncodedImage(a) && a.format).toBe('webp');
+    expect(b?.data).toBe(a?.data);
+    expect(second.images[0]?.data).toBe(a?.data);
+    const metadata = await sharp(a!.data).metadata();
+    expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({ format: 'webp', width, height });
+  });
+
+  it('paints a new picture for another size, format or background', async () => {
+    const png = (await engine.generate(base, run())).images[0]!;
+    const jpeg = (await engine.generate({ ...base, output: { format: 'jpeg' } }, run())).images[0]!;
+    const bigger = (await engine.generate({ ...base, width: 128 }, run())).images[0]!;
+    const transparent = (await engine.generate({ ...base, background: 'transparent' }, run())).images[0]!;
+
+    expect(new Set([png.data, jpeg.data, bigger.data, transparent.data]).size).toBe(4);
+    expect((await sharp(bigger.data).metadata()).width).toBe(128);
+    expect((await sharp(transparent.data).metadata()).hasAlpha).toBe(true);
+    expect((await sharp(png.data).metadata()).hasAlpha).toBe(false);
+  });
+
+  it('still reports progress and honours the abort signal', async () => {
+    const progress: EngineProgress[] = [];
+    await engine.generate(base, { signal: new AbortController().signal, onProgress: (p) => progress.push(p) });
+    expect(progress.at(-1)).toEqual({ step: 4, total: 4 });
+    await expect(engine.generate(base, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(EngineAbortedError);
   });
 });

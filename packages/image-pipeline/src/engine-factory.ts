@@ -1,23 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { EngineConfig } from '@imageforge/contracts';
 import type { ImageEngine } from '@imageforge/engine-core';
-import { SyntheticEngine } from '@imageforge/engine-synthetic';
-
-/** Registry `engine` block for the synthetic engine; see SyntheticEngine for each field. */
-export const SyntheticEngineConfigSchema = z.strictObject({
-  kind: z.literal('synthetic'),
-  /** Simulated inference time per image, for exercising timeouts, stalls and shutdown. Default: engine's own. */
-  delayMsPerImage: z.number().int().nonnegative().optional(),
-  /** Progress steps reported per run. Default: engine's own. */
-  steps: z.number().int().positive().optional(),
-});
+import { SyntheticEngine, SyntheticEngineConfigSchema } from '@imageforge/engine-synthetic';
 
 export type EngineFactory = (config: EngineConfig) => Promise<ImageEngine>;
 
 /**
- * Builds an engine (not yet loaded) from a registry entry's `engine` block.
- * The onnx engine is imported only when asked for, so a worker that serves no
- * ONNX model never loads onnxruntime and its native libraries.
+ * Builds an engine (not yet loaded) from a registry entry's `engine` block; each
+ * engine package owns the schema of its block. The onnx engine is imported only
+ * when asked for, so a worker that serves no ONNX model never loads onnxruntime
+ * and its native libraries.
  */
 export const createEngine: EngineFactory = async (config) => {
   switch (config.kind) {

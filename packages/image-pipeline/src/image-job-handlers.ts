@@ -8,28 +8,12 @@ import {
   type ImageEngine,
   type RawImage,
 } from '@imageforge/engine-core';
-import type { ImageJobName, ImageJobPayload, ImageJobResult } from '@imageforge/jobs';
+import type { ImageJobCatalog, ImageJobResult, JobContext, JobHandlers } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import { seedForJob } from './job-seed';
 import { createProgressReporter } from './progress-reporter';
 import { readInputImage } from './stored-inputs';
 import { assertEngineOutput, storeOutputImages } from './stored-outputs';
-
-/** What the queue hands a handler besides the parsed payload. */
-export interface ImageJobContext {
-  jobId: string;
-  /** 1 on the first run, 2 on the first retry, … */
-  attempt: number;
-  /** Fires when the worker shuts down past its deadline: the run stops and the job is handed back. */
-  signal: AbortSignal;
-  /** Percent done, 0-100. */
-  reportProgress(percent: number): Promise<void> | void;
-}
-
-export type ImageJobHandler<N extends ImageJobName> = (payload: ImageJobPayload<N>, context: ImageJobContext) => Promise<ImageJobResult>;
-
-/** One handler per catalog job: a job added to the catalog without a handler fails the build. */
-export type ImageJobHandlers = { [N in ImageJobName]: ImageJobHandler<N> };
 
 /** Where a handler finds the engine for a job's model; EngineSet implements it. */
 export interface EngineLookup {
@@ -55,18 +39,19 @@ interface PreparedRun {
 
 /**
  * The worker's processors: read inputs from storage, run the model's engine,
- * store the encoded outputs, return their keys. Faults (storage, engine) are
- * thrown for BullMQ to retry; unusable inputs fail the job for good; an aborted
- * run rethrows so the job goes back to the queue.
+ * store the encoded outputs, and return facts about what was made (keys, sizes,
+ * tokens). Which of those facts a caller sees is the response renderer's business.
+ * Faults (storage, engine) are thrown for the queue to retry; unusable inputs fail
+ * the job for good; an aborted run rethrows so the job is cancelled or handed back.
  */
-export function createImageJobHandlers(options: ImageJobHandlersOptions): ImageJobHandlers {
+export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHandlers<ImageJobCatalog> {
   const { storage, engines, maxInputPixels } = options;
   const clock = options.clock ?? Date.now;
 
   const readInput = (key: string, params: NormalizedImageParams) =>
     readInputImage(storage, key, { maxPixels: maxInputPixels, width: params.width, height: params.height });
 
-  async function execute(params: NormalizedImageParams, context: ImageJobContext, prepare: () => Promise<PreparedRun>): Promise<ImageJobResult> {
+  async function execute(params: NormalizedImageParams, context: JobContext, prepare: () => Promise<PreparedRun>): Promise<ImageJobResult> {
     const engine = engines.forModel(params.model);
     throwIfAborted(context.signal);
     const run = await prepare();
@@ -76,13 +61,13 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): ImageJ
       signal: context.signal,
       onProgress: progress.onEngineProgress,
     });
-    assertEngineOutput(result.images, params);
+    await assertEngineOutput(result.images, params);
     const images = await storeOutputImages(storage, context.jobId, result.images, params);
     await progress.finish();
     return {
       images,
-      ...(params.profile === 'dall-e-3' && run.prompt !== undefined ? { revisedPrompt: result.revisedPrompt ?? run.prompt } : {}),
-      ...(isGptProfile(params) ? { usage: result.usage ?? usageEstimate(params, run) } : {}),
+      ...(result.revisedPrompt !== undefined ? { revisedPrompt: result.revisedPrompt } : {}),
+      usage: result.usage ?? usageEstimate(params, run),
       finishedAt: clock(),
     };
   }
@@ -131,12 +116,8 @@ function commonRequest(params: NormalizedImageParams, jobId: string): EngineComm
     background: params.background,
     ...(params.style ? { style: params.style } : {}),
     seed: seedForJob(jobId, params.seed),
+    output: { format: params.outputFormat, ...(params.outputCompression !== undefined ? { compression: params.outputCompression } : {}) },
   };
-}
-
-/** OpenAI returns `usage` for GPT image models only. */
-function isGptProfile(params: NormalizedImageParams): boolean {
-  return params.profile === 'gpt-image' || params.profile === 'gpt-image-2';
 }
 
 /** Inputs are counted at the size the engine saw them, which is what the model actually consumed. */

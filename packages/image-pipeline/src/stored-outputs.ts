@@ -1,4 +1,4 @@
-import { encodeImage, extensionFor, type RawImage } from '@imageforge/engine-core';
+import { contentTypeFor, decodeImage, encodeImage, extensionFor, isEncodedImage, probeImage, type EncodedImage, type EngineImage } from '@imageforge/engine-core';
 import type { NormalizedImageParams } from '@imageforge/contracts';
 import { outputImageKey, type StoredImage } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
@@ -6,35 +6,50 @@ import type { ObjectStorage } from '@imageforge/storage';
 /**
  * Encodes the engine's images as the caller asked and uploads them under keys
  * derived from the job id and index: a retried job overwrites its own objects,
- * so retries never leave extra ones behind.
+ * so retries never leave extra ones behind. An image the engine already encoded
+ * in the requested format is stored as it came, never decoded and re-encoded.
  */
 export async function storeOutputImages(
   storage: ObjectStorage,
   jobId: string,
-  images: readonly RawImage[],
+  images: readonly EngineImage[],
   params: NormalizedImageParams,
 ): Promise<StoredImage[]> {
   const extension = extensionFor(params.outputFormat);
   return Promise.all(
     images.map(async (image, index) => {
-      const encoded = await encodeImage(image, {
-        format: params.outputFormat,
-        compression: params.outputCompression,
-        background: params.background,
-      });
+      const encoded = await inRequestedFormat(image, params);
       const key = outputImageKey(jobId, index, extension);
-      await storage.put(key, encoded.data, { contentType: encoded.contentType });
-      return { key, contentType: encoded.contentType, width: image.width, height: image.height, bytes: encoded.data.length };
+      const contentType = contentTypeFor(encoded.format);
+      await storage.put(key, encoded.data, { contentType });
+      return { key, contentType, width: encoded.width, height: encoded.height, bytes: encoded.data.length };
     }),
   );
 }
 
+async function inRequestedFormat(image: EngineImage, params: NormalizedImageParams): Promise<EncodedImage> {
+  if (isEncodedImage(image) && image.format === params.outputFormat) return image;
+  const options = { format: params.outputFormat, compression: params.outputCompression, background: params.background };
+  // Another format than asked: decode once and encode as the caller wants.
+  const raw = isEncodedImage(image) ? await decodeImage(image.data, { maxPixels: image.width * image.height }) : image;
+  return encodeImage(raw, options);
+}
+
 /** An engine that returns the wrong count or size is a fault in the engine, not in the job. */
-export function assertEngineOutput(images: readonly RawImage[], params: NormalizedImageParams): void {
+export async function assertEngineOutput(images: readonly EngineImage[], params: NormalizedImageParams): Promise<void> {
   if (images.length !== params.n) throw new Error(`engine returned ${images.length} images, expected ${params.n}`);
   for (const [index, image] of images.entries()) {
-    if (image.width !== params.width || image.height !== params.height || image.data.length !== image.width * image.height * 4) {
-      throw new Error(`engine image ${index} is ${image.width}x${image.height} (${image.data.length} bytes), expected ${params.width}x${params.height} RGBA`);
+    const expected = `expected ${params.width}x${params.height}`;
+    if (isEncodedImage(image)) {
+      // The file's own header, not the engine's word, says what the caller will get.
+      const probe = await probeImage(image.data, { maxPixels: Number.MAX_SAFE_INTEGER }).catch((error: Error) => {
+        throw new Error(`engine image ${index} is not a readable ${image.format} file: ${error.message}`);
+      });
+      if (probe.width !== params.width || probe.height !== params.height || probe.format !== image.format) {
+        throw new Error(`engine image ${index} is a ${probe.width}x${probe.height} ${probe.format} file, ${expected} ${image.format}`);
+      }
+    } else if (image.width !== params.width || image.height !== params.height || image.data.length !== image.width * image.height * 4) {
+      throw new Error(`engine image ${index} is ${image.width}x${image.height} (${image.data.length} bytes), ${expected} RGBA`);
     }
   }
 }

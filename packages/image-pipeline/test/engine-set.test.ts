@@ -74,7 +74,7 @@ describe('createEngine', () => {
     try {
       const steps: number[] = [];
       const result = await engine.generate(
-        { model: 'm', n: 1, width: 8, height: 8, quality: 'low', background: 'opaque', seed: 1, prompt: 'p' },
+        { model: 'm', n: 1, width: 8, height: 8, quality: 'low', background: 'opaque', seed: 1, prompt: 'p', output: { format: 'png' } },
         { signal: new AbortController().signal, onProgress: (progress) => steps.push(progress.total) },
       );
       expect(result.images).toHaveLength(1);

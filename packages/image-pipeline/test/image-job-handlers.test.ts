@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnrecoverableError } from 'bullmq';
 import { ModelRegistryEntrySchema } from '@imageforge/contracts';
-import { EngineAbortedError } from '@imageforge/engine-core';
-import { ImageJobResultSchema, inputImageKey, inputMaskKey } from '@imageforge/jobs';
+import { EngineAbortedError, isEncodedImage } from '@imageforge/engine-core';
+import { ImageJobResultSchema, inputImageKey, inputMaskKey, PermanentJobError, type ImageJobCatalog, type JobContext, type JobHandlers } from '@imageforge/jobs';
 import { LocalObjectStorage } from '@imageforge/storage';
 import { useS3Server } from '@imageforge/testing';
 import sharp from 'sharp';
-import { createImageJobHandlers, EngineSet, type ImageJobContext, type ImageJobHandlers } from '../src';
+import { createImageJobHandlers, EngineSet } from '../src';
+
+type ImageJobHandlers = JobHandlers<ImageJobCatalog>;
 import { decodeRgba, gradientPng, jobBase, leftHalfMaskPng, localBackend, s3Backend, type StorageBackend } from './pipeline-fixtures';
 
 const MAX_INPUT_PIXELS = 4096 * 4096;
@@ -20,6 +21,7 @@ const engines = new EngineSet(
     { id: 'dall-e-2', profile: 'dall-e-2' },
     { id: 'dall-e-3', profile: 'dall-e-3' },
     { id: 'slow-model', profile: 'gpt-image', engine: { kind: 'synthetic', delayMsPerImage: 5_000 } },
+    { id: 'cached-model', profile: 'gpt-image', engine: { kind: 'synthetic', render: 'cached' } },
   ].map((entry) => ModelRegistryEntrySchema.parse(entry)),
 );
 
@@ -30,7 +32,7 @@ function newJobId(): string {
   return `job-${randomUUID()}`;
 }
 
-function context(jobId: string, overrides: Partial<ImageJobContext> = {}): ImageJobContext & { progress: number[] } {
+function context(jobId: string, overrides: Partial<JobContext> = {}): JobContext & { progress: number[] } {
   const progress: number[] = [];
   return {
     jobId,
@@ -39,6 +41,7 @@ function context(jobId: string, overrides: Partial<ImageJobContext> = {}): Image
     reportProgress: async (percent) => {
       progress.push(percent);
     },
+    announcePartialImage: async () => undefined,
     progress,
     ...overrides,
   };
@@ -90,7 +93,8 @@ describe.each([
     }
   });
 
-  it('reports usage for GPT image models and a revised prompt only for dall-e-3', async () => {
+  it('reports facts only: token usage for every model family, and no revised prompt the engine did not make', async () => {
+    // Which of these a caller sees (usage on GPT models, revised_prompt on dall-e-3) is toImagesResponse's rule.
     const gpt = await handlers['image.generate']({ ...jobBase(), prompt: 'a teapot' }, context(newJobId()));
     expect(gpt.usage?.output_tokens).toBeGreaterThan(0);
     expect(gpt.revisedPrompt).toBeUndefined();
@@ -99,9 +103,24 @@ describe.each([
       { ...jobBase({ model: 'dall-e-3', profile: 'dall-e-3', quality: 'standard' }), prompt: 'a teapot' },
       context(newJobId()),
     );
-    expect(typeof dalle3.revisedPrompt).toBe('string');
-    expect(dalle3.revisedPrompt!.length).toBeGreaterThan(0);
-    expect(dalle3.usage).toBeUndefined();
+    expect(dalle3.usage?.input_tokens_details.text_tokens).toBeGreaterThan(0);
+    expect(dalle3.revisedPrompt).toBeUndefined();
+  });
+
+  it('stores an image the engine already encoded in the requested format byte for byte, and re-encodes one in another format', async () => {
+    const shape = { model: 'cached-model', width: 40, height: 24 };
+    const engine = engines.forModel('cached-model');
+    const common = { model: 'cached-model', n: 1, width: 40, height: 24, quality: 'low', background: 'opaque' as const, seed: 1, prompt: 'p' };
+    const webp = (await engine.generate({ ...common, output: { format: 'webp', compression: 100 } }, { signal: new AbortController().signal })).images[0]!;
+    expect(isEncodedImage(webp)).toBe(true);
+
+    const passed = await handlers['image.generate']({ ...jobBase({ ...shape, outputFormat: 'webp', outputCompression: 100 }), prompt: 'p' }, context(newJobId()));
+    expect((await backend.storage.get(passed.images[0]!.key)).equals(webp.data)).toBe(true);
+    expect(passed.images[0]).toMatchObject({ contentType: 'image/webp', width: 40, height: 24, bytes: webp.data.length });
+
+    const png = await handlers['image.generate']({ ...jobBase({ ...shape, outputFormat: 'png' }), prompt: 'p' }, context(newJobId()));
+    const metadata = await sharp(await backend.storage.get(png.images[0]!.key)).metadata();
+    expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({ format: 'png', width: 40, height: 24 });
   });
 
   it('changes only the masked region of the edited image', async () => {
@@ -181,7 +200,7 @@ describe.each([
     });
   });
 
-  it('fails a job whose stored input is corrupt or missing with UnrecoverableError', async () => {
+  it('fails a job whose stored input is corrupt or missing with PermanentJobError', async () => {
     const jobId = newJobId();
     const png = await gradientPng(32, 32);
     await backend.storage.put(inputImageKey(jobId, 0), png.subarray(0, png.length / 2), { contentType: 'image/png' });
@@ -192,7 +211,7 @@ describe.each([
         { ...jobBase({ model: 'dall-e-2', profile: 'dall-e-2', width: 32, height: 32 }), imageKey: key },
         context(jobId),
       );
-      await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
+      await expect(run).rejects.toBeInstanceOf(PermanentJobError);
     }
     expect(await backend.listKeys(`jobs/${jobId}/output/`)).toEqual([]);
   });
@@ -211,7 +230,7 @@ describe.each([
 });
 
 describe('image job handlers facing a storage fault', () => {
-  it('throw an error BullMQ retries, not an UnrecoverableError', async () => {
+  it('throw an error the queue retries, not a PermanentJobError', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pipeline-broken-'));
     // A root below a regular file can never be created: every write fails as a broken disk would.
     await writeFile(join(dir, 'blocker'), 'x');
@@ -220,7 +239,7 @@ describe('image job handlers facing a storage fault', () => {
     try {
       const run = handlers['image.generate']({ ...jobBase(), prompt: 'a castle' }, context(newJobId()));
       await expect(run).rejects.toThrow(/ENOTDIR|EEXIST/);
-      await expect(run).rejects.not.toBeInstanceOf(UnrecoverableError);
+      await expect(run).rejects.not.toBeInstanceOf(PermanentJobError);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,12 +1,12 @@
 import { ConflictError, NotFoundError } from '@imageforge/contracts';
+import type { AnyImageJobRecord, ImageJobCatalog, JobGateway } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
-import type { ImageJobGateway, ImageJobRecord } from './image-job-gateway';
 import { isImageJobId } from './image-job-id';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
-import { buildImagesResponse } from './images-response.builder';
+import { renderImagesResponse } from './images-response';
 
 export interface ImageJobQueryDeps {
-  gateway: ImageJobGateway;
+  gateway: JobGateway<ImageJobCatalog>;
   storage: ObjectStorage;
   urlTtlSeconds: number;
 }
@@ -22,7 +22,7 @@ export class ImageJobQueryService {
   async cancel(jobId: string, owner: string): Promise<ImageJobObject> {
     const record = await this.find(jobId, owner);
     if (record.status === 'succeeded' || record.status === 'failed') {
-      throw new ConflictError(`Job ${jobId} has already ${record.status === 'succeeded' ? 'succeeded' : 'failed'} and cannot be cancelled.`, {
+      throw new ConflictError(`Job ${jobId} has already ${record.status} and cannot be cancelled.`, {
         param: 'job_id',
         code: 'job_not_cancellable',
       });
@@ -31,7 +31,8 @@ export class ImageJobQueryService {
     return this.present(await this.find(jobId, owner));
   }
 
-  private async find(jobId: string, owner: string): Promise<ImageJobRecord> {
+  /** The caller's job, or the 404 OpenAI gives for an object that is not theirs. */
+  async find(jobId: string, owner: string): Promise<AnyImageJobRecord> {
     const record = isImageJobId(jobId) ? await this.deps.gateway.read(jobId) : null;
     if (!record || record.payload.owner !== owner) {
       throw new NotFoundError(`No image job found with id '${jobId}'.`, { param: 'job_id', code: 'job_not_found' });
@@ -39,24 +40,11 @@ export class ImageJobQueryService {
     return record;
   }
 
-  private async present(record: ImageJobRecord): Promise<ImageJobObject> {
+  async present(record: AnyImageJobRecord): Promise<ImageJobObject> {
     const result =
       record.status === 'succeeded' && record.result
-        ? await buildImagesResponse(record.result, record.payload.params, this.deps.storage, {
-            urlTtlSeconds: this.deps.urlTtlSeconds,
-          })
+        ? await renderImagesResponse(record.payload, record.result, this.deps.storage, this.deps.urlTtlSeconds)
         : null;
-    return toImageJobObject({
-      id: record.id,
-      name: record.name,
-      model: record.payload.params.model,
-      status: record.status,
-      progress: record.progress,
-      createdAt: record.createdAt,
-      startedAt: record.startedAt,
-      finishedAt: record.finishedAt,
-      result,
-      errorMessage: record.errorMessage,
-    });
+    return toImageJobObject(record, result);
   }
 }

@@ -1,21 +1,13 @@
-import type { ImageJobName } from '@imageforge/jobs';
-import type { ImagesResponseBody } from './images-response.builder';
-
-export type ImageJobStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed' | 'cancelled';
-
-const OPERATION_BY_JOB: Record<ImageJobName, 'generation' | 'edit' | 'variation'> = {
-  'image.generate': 'generation',
-  'image.edit': 'edit',
-  'image.variation': 'variation',
-};
+import type { ImageOperation, ImagesResponse } from '@imageforge/contracts';
+import { imageJobCatalog, type AnyImageJobRecord, type JobStatus } from '@imageforge/jobs';
 
 /** The job object `GET /v1/images/jobs/{id}` and `202` answers return. */
 export interface ImageJobObject {
   id: string;
   object: 'image.job';
-  operation: 'generation' | 'edit' | 'variation';
+  operation: ImageOperation;
   model: string;
-  status: ImageJobStatus;
+  status: JobStatus;
   /** 0-100. */
   progress: number;
   /** Unix seconds. */
@@ -23,40 +15,27 @@ export interface ImageJobObject {
   started_at: number | null;
   completed_at: number | null;
   /** The body the sync call would have returned, with freshly signed links. */
-  result: ImagesResponseBody | null;
+  result: ImagesResponse | null;
   error: { message: string; code: string } | null;
-}
-
-export interface ImageJobViewInput {
-  id: string;
-  name: ImageJobName;
-  model: string;
-  status: ImageJobStatus;
-  progress: number;
-  createdAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  result: ImagesResponseBody | null;
-  errorMessage?: string;
 }
 
 const toSeconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
 
-export function toImageJobObject(input: ImageJobViewInput): ImageJobObject {
+export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null): ImageJobObject {
   return {
-    id: input.id,
+    id: record.id,
     object: 'image.job',
-    operation: OPERATION_BY_JOB[input.name],
-    model: input.model,
-    status: input.status,
-    progress: Math.max(0, Math.min(100, Math.round(input.progress))),
-    created_at: Math.floor(input.createdAt / 1000),
-    started_at: toSeconds(input.startedAt),
-    completed_at: toSeconds(input.finishedAt),
-    result: input.result,
+    operation: imageJobCatalog[record.name].operation,
+    model: record.payload.params.model,
+    status: record.status,
+    progress: record.progress,
+    created_at: Math.floor(record.createdAt / 1000),
+    started_at: toSeconds(record.startedAt),
+    completed_at: toSeconds(record.finishedAt),
+    result,
     error:
-      input.status === 'failed' || input.status === 'cancelled'
-        ? { message: input.errorMessage ?? input.status, code: input.status === 'cancelled' ? 'job_cancelled' : 'job_failed' }
+      record.status === 'failed' || record.status === 'cancelled'
+        ? { message: record.error?.message ?? record.status, code: record.status === 'cancelled' ? 'job_cancelled' : 'job_failed' }
         : null,
   };
 }

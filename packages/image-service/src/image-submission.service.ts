@@ -1,11 +1,27 @@
-import type { ModelRegistryEntry, NormalizedImageParams } from '@imageforge/contracts';
-import { ConflictError, InternalError, ServiceUnavailableError, TimeoutError } from '@imageforge/contracts';
-import { inputImageKey, inputMaskKey, type ImageJobName, type ImageJobPayload } from '@imageforge/jobs';
+import type { ImagesResponse, ModelRegistryEntry, NormalizedImageParams } from '@imageforge/contracts';
+import { ConflictError } from '@imageforge/contracts';
+import {
+  DuplicateWaiterError,
+  imageJobNameFor,
+  inputImageKey,
+  inputMaskKey,
+  outcomeOf,
+  WaiterClosedError,
+  type AnyImageJobRecord,
+  type ImageJobCatalog,
+  type ImageJobName,
+  type ImageJobPayload,
+  type ImageJobResult,
+  type JobGateway,
+  type JobOutcome,
+  type JobRecord,
+  type JobWaiter,
+} from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
-import type { ImageJobGateway, ImageJobRecord, JobOutcome, JobWaiter } from './image-job-gateway';
 import { idempotentImageJobId, newImageJobId } from './image-job-id';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
-import { buildImagesResponse, type ImagesResponseBody } from './images-response.builder';
+import { jobCancelled, jobFailed, jobTimedOut, serverRestarting } from './image-job-errors';
+import { renderImagesResponse } from './images-response';
 
 /** How the caller asked to be answered (the `Prefer` header). */
 export type SubmitMode =
@@ -17,7 +33,7 @@ export type SubmitMode =
   | { kind: 'async' };
 
 export type SubmitOutcome =
-  | { kind: 'completed'; jobId: string; response: ImagesResponseBody }
+  | { kind: 'completed'; jobId: string; response: ImagesResponse }
   /**
    * `job` is set when the job object is known without reading it back: after
    * `respond-async`, a job just added is queued with no progress.
@@ -33,23 +49,30 @@ export interface SubmitContext {
   idempotencyKey?: string;
 }
 
-export interface StoredInput {
-  bytes: Buffer;
-  contentType: string;
-}
+/** An input image: already in storage (a file, a batch line's reference), or bytes to store. */
+export type ImageInput = { key: string } | { bytes: Buffer; contentType: string };
+
+/** One validated image request, however it arrived (HTTP, a batch line, a retry). */
+export type ImageRequest =
+  | { operation: 'generation'; entry: ModelRegistryEntry; params: NormalizedImageParams; prompt: string }
+  | { operation: 'edit'; entry: ModelRegistryEntry; params: NormalizedImageParams; prompt: string; images: ImageInput[]; mask?: ImageInput }
+  | { operation: 'variation'; entry: ModelRegistryEntry; params: NormalizedImageParams; image: ImageInput };
 
 export interface ImageSubmissionDeps {
-  gateway: ImageJobGateway;
+  gateway: JobGateway<ImageJobCatalog>;
   storage: ObjectStorage;
   /** Lifetime of returned links. */
   urlTtlSeconds: number;
   now?: () => number;
 }
 
+type Prepared = { [N in ImageJobName]: { name: N; payload: ImageJobPayload<N> } }[ImageJobName];
+
 /**
  * Turns a validated request into a queued job and, unless the caller asked for
- * async, waits for it. Inputs reach storage before the job exists, and the waiter
- * is registered before the job is added, so no completion can slip between.
+ * async, waits for it. Inputs reach storage before the job exists (and leave it
+ * again if the job cannot be added), and the waiter is registered before the job
+ * is added, so no completion can slip between.
  */
 export class ImageSubmissionService {
   private readonly now: () => number;
@@ -58,91 +81,61 @@ export class ImageSubmissionService {
     this.now = deps.now ?? Date.now;
   }
 
-  submitGeneration(entry: ModelRegistryEntry, params: NormalizedImageParams, prompt: string, ctx: SubmitContext, mode: SubmitMode) {
-    return this.submit(entry, 'image.generate', () => ({ ...this.context(params, ctx), prompt }), ctx, mode);
-  }
-
-  submitEdit(
-    entry: ModelRegistryEntry,
-    params: NormalizedImageParams,
-    prompt: string,
-    inputs: { images: StoredInput[]; mask?: StoredInput },
-    ctx: SubmitContext,
-    mode: SubmitMode,
-  ) {
-    return this.submit(
-      entry,
-      'image.edit',
-      async (jobId) => {
-        const imageKeys = await Promise.all(
-          inputs.images.map(async (image, index) => {
-            const key = inputImageKey(jobId, index);
-            await this.deps.storage.put(key, image.bytes, { contentType: image.contentType });
-            return key;
-          }),
-        );
-        let maskKey: string | undefined;
-        if (inputs.mask) {
-          maskKey = inputMaskKey(jobId);
-          await this.deps.storage.put(maskKey, inputs.mask.bytes, { contentType: inputs.mask.contentType });
-        }
-        return { ...this.context(params, ctx), prompt, imageKeys, ...(maskKey ? { maskKey } : {}) };
-      },
-      ctx,
-      mode,
-    );
-  }
-
-  submitVariation(entry: ModelRegistryEntry, params: NormalizedImageParams, image: StoredInput, ctx: SubmitContext, mode: SubmitMode) {
-    return this.submit(
-      entry,
-      'image.variation',
-      async (jobId) => {
-        const imageKey = inputImageKey(jobId, 0);
-        await this.deps.storage.put(imageKey, image.bytes, { contentType: image.contentType });
-        return { ...this.context(params, ctx), imageKey };
-      },
-      ctx,
-      mode,
-    );
-  }
-
-  private context(params: NormalizedImageParams, ctx: SubmitContext) {
-    return { requestId: ctx.requestId, owner: ctx.owner, acceptedAt: this.now(), params };
-  }
-
-  private async submit<N extends ImageJobName>(
-    entry: ModelRegistryEntry,
-    name: N,
-    buildPayload: (jobId: string) => ImageJobPayload<N> | Promise<ImageJobPayload<N>>,
-    ctx: SubmitContext,
-    mode: SubmitMode,
-  ): Promise<SubmitOutcome> {
+  async submit(request: ImageRequest, ctx: SubmitContext, mode: SubmitMode): Promise<SubmitOutcome> {
     const jobId = ctx.idempotencyKey ? idempotentImageJobId(ctx.owner, ctx.idempotencyKey) : newImageJobId();
     if (ctx.idempotencyKey) {
       const existing = await this.deps.gateway.read(jobId);
-      if (existing) return this.resume(existing, name, ctx, mode);
+      if (existing) return this.resume(existing, request, mode, ctx);
     }
-    const payload = await buildPayload(jobId);
-    if (mode.kind === 'async') {
-      const { createdAt } = await this.deps.gateway.enqueue(entry.queue, name, payload, jobId);
-      const job = toImageJobObject({ id: jobId, name, model: payload.params.model, status: 'queued', progress: 0, createdAt, result: null });
-      return { kind: 'accepted', jobId, job };
-    }
-    const waiter = this.deps.gateway.register(entry.queue, jobId, name);
+    const stored: string[] = [];
+    const { name, payload } = await this.prepare(jobId, request, ctx, stored);
+    const queue = request.entry.queue;
+    const waiter = mode.kind === 'async' ? undefined : this.watch(queue, jobId, name);
+    let createdAt: number;
     try {
-      await this.deps.gateway.enqueue(entry.queue, name, payload, jobId);
+      ({ createdAt } = await this.deps.gateway.enqueue({ queue, name, payload, jobId, lane: mode.kind === 'sync' ? 'interactive' : 'async' }));
     } catch (error) {
-      waiter.cancel();
+      waiter?.cancel();
+      // No job will ever read them: take the inputs back in the same call.
+      await Promise.allSettled(stored.map((key) => this.deps.storage.delete(key)));
       throw error;
     }
-    return this.settle(jobId, payload.params, waiter, ctx, mode);
+    if (mode.kind !== 'async' && waiter) return this.settle(jobId, payload, waiter, ctx, mode);
+    const record: JobRecord<ImageJobCatalog> = { id: jobId, name, queue, status: 'queued', progress: 0, createdAt, attemptsMade: 0, payload };
+    return { kind: 'accepted', jobId, job: toImageJobObject(record as AnyImageJobRecord, null) };
+  }
+
+  /** The job's payload; inputs given as bytes are stored under the job's own keys first. */
+  private async prepare(jobId: string, request: ImageRequest, ctx: SubmitContext, stored: string[]): Promise<Prepared> {
+    const base = { requestId: ctx.requestId, owner: ctx.owner, acceptedAt: this.now(), params: request.params };
+    const place = async (input: ImageInput, key: string): Promise<string> => {
+      if ('key' in input) return input.key;
+      await this.deps.storage.put(key, input.bytes, { contentType: input.contentType });
+      stored.push(key);
+      return key;
+    };
+    try {
+      switch (request.operation) {
+        case 'generation':
+          return { name: 'image.generate', payload: { ...base, prompt: request.prompt } };
+        case 'edit': {
+          const imageKeys = await Promise.all(request.images.map((image, index) => place(image, inputImageKey(jobId, index))));
+          const maskKey = request.mask ? await place(request.mask, inputMaskKey(jobId)) : undefined;
+          return { name: 'image.edit', payload: { ...base, prompt: request.prompt, imageKeys, ...(maskKey ? { maskKey } : {}) } };
+        }
+        case 'variation':
+          return { name: 'image.variation', payload: { ...base, imageKey: await place(request.image, inputImageKey(jobId, 0)) } };
+      }
+    } catch (error) {
+      await Promise.allSettled(stored.map((key) => this.deps.storage.delete(key)));
+      throw error;
+    }
   }
 
   /** A retried request whose Idempotency-Key already names a job: answer from that job. */
-  private async resume(existing: ImageJobRecord, name: ImageJobName, ctx: SubmitContext, mode: SubmitMode): Promise<SubmitOutcome> {
+  private async resume(existing: AnyImageJobRecord, request: ImageRequest, mode: SubmitMode, ctx: SubmitContext): Promise<SubmitOutcome> {
     const jobId = existing.id;
-    if (existing.name !== name) {
+    if (existing.name !== imageJobNameFor(request.operation)) {
       throw new ConflictError('This Idempotency-Key was already used for a different kind of request.', {
         code: 'idempotency_key_reused',
         headers: { 'x-job-id': jobId },
@@ -150,79 +143,64 @@ export class ImageSubmissionService {
     }
     if (mode.kind === 'async') return { kind: 'accepted', jobId };
     const settled = outcomeOf(existing);
-    if (settled) return this.answer(jobId, existing.payload.params, settled, mode);
-    const waiter = this.deps.gateway.register(existing.queue, jobId, name);
+    if (settled) return this.answer(jobId, existing.payload, settled);
+    const waiter = this.watch(existing.queue, jobId, existing.name);
     // It may have finished between the read and the registration; the waiter's own
     // reconciliation would catch that too, but only seconds later.
     const reread = await this.deps.gateway.read(jobId);
     const finished = reread && outcomeOf(reread);
     if (finished) {
       waiter.cancel();
-      return this.answer(jobId, existing.payload.params, finished, mode);
+      return this.answer(jobId, existing.payload, finished);
     }
-    return this.settle(jobId, existing.payload.params, waiter, ctx, mode);
+    return this.settle(jobId, existing.payload, waiter, ctx, mode);
+  }
+
+  /** A waiter, or one that reports the restart when this process no longer waits for anything. */
+  private watch(queue: string, jobId: string, name: ImageJobName): JobWaiter<ImageJobResult> {
+    try {
+      return this.deps.gateway.watch({ queue, jobId, name });
+    } catch (error) {
+      if (error instanceof WaiterClosedError) return { promise: Promise.reject(error), cancel: () => undefined };
+      if (error instanceof DuplicateWaiterError) {
+        throw new ConflictError('Another request with this Idempotency-Key is still waiting for its job; retry once it has been answered.', {
+          code: 'idempotent_request_in_progress',
+          headers: { 'x-job-id': jobId },
+        });
+      }
+      throw error;
+    }
   }
 
   private async settle(
     jobId: string,
-    params: NormalizedImageParams,
-    waiter: JobWaiter,
+    payload: ImageJobPayload,
+    waiter: JobWaiter<ImageJobResult>,
     ctx: SubmitContext,
     mode: Exclude<SubmitMode, { kind: 'async' }>,
   ): Promise<SubmitOutcome> {
     const outcome = await waitWithTimeout(waiter, mode.timeoutMs, ctx.signal);
-    if (outcome === 'timeout') {
+    if (outcome === 'timeout' || outcome === 'interrupted') {
       if (mode.kind === 'wait') return { kind: 'accepted', jobId };
-      throw new TimeoutError(
-        `The image job ${jobId} did not finish within ${Math.round(mode.timeoutMs / 1000)} s. It is still running: poll GET /v1/images/jobs/${jobId} for the result.`,
-        { code: 'job_timeout', headers: { 'x-job-id': jobId, 'x-should-retry': 'false' } },
-      );
+      throw outcome === 'timeout' ? jobTimedOut(jobId, mode.timeoutMs) : serverRestarting(jobId);
     }
-    return this.answer(jobId, params, outcome, mode);
+    return this.answer(jobId, payload, outcome);
   }
 
-  private async answer(jobId: string, params: NormalizedImageParams, outcome: JobOutcome, mode: SubmitMode): Promise<SubmitOutcome> {
-    if (outcome.state === 'interrupted') {
-      if (mode.kind === 'wait') return { kind: 'accepted', jobId };
-      throw new ServiceUnavailableError(
-        `The server is restarting and stopped waiting for image job ${jobId}. The job goes on: poll GET /v1/images/jobs/${jobId} for the result.`,
-        { code: 'server_shutting_down', headers: { 'x-job-id': jobId, 'x-should-retry': 'false' } },
-      );
-    }
-    if (outcome.state === 'cancelled') {
-      throw new ConflictError(`The image job ${jobId} was cancelled before it finished.`, {
-        code: 'job_cancelled',
-        headers: { 'x-job-id': jobId, 'x-should-retry': 'false' },
-      });
-    }
-    if (outcome.state === 'failed') throw jobFailed(jobId, outcome.failedReason);
-    const response = await buildImagesResponse(outcome.result, params, this.deps.storage, {
-      urlTtlSeconds: this.deps.urlTtlSeconds,
-    });
+  private async answer(jobId: string, payload: ImageJobPayload, outcome: JobOutcome<ImageJobResult>): Promise<SubmitOutcome> {
+    if (outcome.status === 'cancelled') throw jobCancelled(jobId);
+    if (outcome.status === 'failed') throw jobFailed(jobId, outcome.reason);
+    const response = await renderImagesResponse(payload, outcome.result, this.deps.storage, this.deps.urlTtlSeconds);
     return { kind: 'completed', jobId, response };
   }
 }
 
-/** The final outcome of a job read from the queue, or null while it is still queued or running. */
-function outcomeOf(record: ImageJobRecord): JobOutcome | null {
-  if (record.status === 'succeeded' && record.result) return { state: 'completed', result: record.result };
-  if (record.status === 'failed') return { state: 'failed', failedReason: record.errorMessage ?? 'failed' };
-  if (record.status === 'cancelled') return { state: 'cancelled', failedReason: record.errorMessage ?? 'cancelled' };
-  return null;
-}
-
-export function jobFailed(jobId: string, reason: string): InternalError {
-  return new InternalError(`The image job ${jobId} failed: ${reason}`, {
-    code: 'job_failed',
-    headers: { 'x-job-id': jobId, 'x-should-retry': 'false' },
-  });
-}
-
+/** The outcome, or why there is none yet: the wait ran out (or the caller left), or this process is shutting down. */
 async function waitWithTimeout(
-  waiter: { promise: Promise<JobOutcome>; cancel(): void },
+  waiter: JobWaiter<ImageJobResult>,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-): Promise<JobOutcome | 'timeout'> {
+): Promise<JobOutcome<ImageJobResult> | 'timeout' | 'interrupted'> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -230,8 +208,12 @@ async function waitWithTimeout(
     onAbort = () => resolve('timeout');
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+  const settled = waiter.promise.catch((error: unknown) => {
+    if (error instanceof WaiterClosedError) return 'interrupted' as const;
+    throw error;
+  });
   try {
-    const outcome = await Promise.race([waiter.promise, timeout]);
+    const outcome = await Promise.race([settled, timeout]);
     if (outcome === 'timeout') waiter.cancel();
     return outcome;
   } finally {

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelRegistryEntrySchema, NormalizedImageParamsSchema } from '@imageforge/contracts';
-import { CompletionWaiters, createRedisConnection, ImageJobQueue } from '@imageforge/queue';
+import { imageJobCatalog } from '@imageforge/jobs';
+import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
 import { LocalObjectStorage } from '@imageforge/storage';
 import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
-import { BullmqImageJobGateway, ImageJobQueryService, ImageSubmissionService } from '../src';
+import { ImageJobQueryService, ImageSubmissionService } from '../src';
 
-describe(ImageSubmissionService.name, () => {
+describe(`${ImageSubmissionService.name} on BullMQ`, () => {
   const redis = useRedisServer();
   let storageDir: string;
   let close: () => Promise<void>;
@@ -20,15 +21,17 @@ describe(ImageSubmissionService.name, () => {
     storageDir = mkdtempSync(join(tmpdir(), 'submission-'));
     const producer = createRedisConnection(redis.url, { role: 'producer' });
     const consumer = createRedisConnection(redis.url, { role: 'consumer' });
-    const queue = new ImageJobQueue({ connection: producer, queueNames: [queueName] });
-    const waiters = new CompletionWaiters({ connection: consumer, queueNames: [queueName] });
-    await Promise.all([queue.waitUntilReady(), waiters.waitUntilReady()]);
+    const queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames: [queueName] });
+    const events = new QueueJobEvents({ connection: consumer, queueNames: [queueName] });
+    const waiters = new CompletionWaiters({ events, connection: consumer, queueNames: [queueName] });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     const storage = new LocalObjectStorage({ root: storageDir, publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'test-secret' });
-    const gateway = new BullmqImageJobGateway({ queue, waiters, connection: producer });
+    const gateway = new BullmqJobGateway({ queue, waiters, connection: producer });
     submissions = new ImageSubmissionService({ gateway, storage, urlTtlSeconds: 60 });
     jobs = new ImageJobQueryService({ gateway, storage, urlTtlSeconds: 60 });
     close = async () => {
-      await waiters.close();
+      waiters.close();
+      await events.close();
       await queue.close();
       await Promise.allSettled([producer.quit(), consumer.quit()]);
     };
@@ -53,7 +56,7 @@ describe(ImageSubmissionService.name, () => {
       background: 'opaque',
     });
 
-    const outcome = await submissions.submitGeneration(entry, params, 'a quiet harbour', { requestId: 'req_1', owner: 'owner-a' }, { kind: 'async' });
+    const outcome = await submissions.submit({ operation: 'generation', entry, params, prompt: 'a quiet harbour' }, { requestId: 'req_1', owner: 'owner-a' }, { kind: 'async' });
 
     expect(outcome.kind).toBe('accepted');
     if (outcome.kind !== 'accepted') return;

@@ -1,15 +1,29 @@
 /**
  * Object keys derived from the job id, so a retried job overwrites its own
- * objects instead of leaving orphans, and an operator can find a job's files.
+ * objects instead of leaving orphans, an operator can find a job's files, and the
+ * retention sweep can tell from a key alone which job it belongs to.
  */
+export const JOB_OBJECTS_PREFIX = 'jobs/';
+
 export function inputImageKey(jobId: string, index: number): string {
-  return `jobs/${jobId}/input/image-${index}`;
+  return `${JOB_OBJECTS_PREFIX}${jobId}/input/image-${index}`;
 }
 
 export function inputMaskKey(jobId: string): string {
-  return `jobs/${jobId}/input/mask`;
+  return `${JOB_OBJECTS_PREFIX}${jobId}/input/mask`;
 }
 
 export function outputImageKey(jobId: string, index: number, extension: string): string {
-  return `jobs/${jobId}/output/${index}.${extension}`;
+  return `${JOB_OBJECTS_PREFIX}${jobId}/output/${index}.${extension}`;
+}
+
+export function partialImageKey(jobId: string, imageIndex: number, partialIndex: number, extension: string): string {
+  return `${JOB_OBJECTS_PREFIX}${jobId}/partial/${imageIndex}-${partialIndex}.${extension}`;
+}
+
+/** The job a key under `jobs/` belongs to, or undefined for any other key. */
+export function jobIdOfKey(key: string): string | undefined {
+  if (!key.startsWith(JOB_OBJECTS_PREFIX)) return undefined;
+  const end = key.indexOf('/', JOB_OBJECTS_PREFIX.length);
+  return end > JOB_OBJECTS_PREFIX.length ? key.slice(JOB_OBJECTS_PREFIX.length, end) : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateConnection, type RedisClient } from './redis-connection';
 import type { QueueLogger } from './queue-logger';
 
 /**
@@ -8,10 +8,10 @@ import type { QueueLogger } from './queue-logger';
  * checks when an attempt starts or fails.
  */
 export class CancelSubscriber {
-  private constructor(private readonly subscriber: Redis) {}
+  private constructor(private readonly subscriber: RedisClient) {}
 
-  static async start(connection: Redis, channel: string, onCancel: (jobId: string) => void, logger: QueueLogger, connectionName: string): Promise<CancelSubscriber> {
-    const subscriber = connection.duplicate({ connectionName });
+  static async start(connection: RedisClient, channel: string, onCancel: (jobId: string) => void, logger: QueueLogger, connectionName: string): Promise<CancelSubscriber> {
+    const subscriber = duplicateConnection(connection, connectionName);
     subscriber.on('error', (error) => logger.warn({ err: error, channel }, 'cancel subscriber error'));
     subscriber.on('message', (received: string, jobId: string) => {
       if (received === channel) onCancel(jobId);

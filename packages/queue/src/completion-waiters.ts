@@ -1,37 +1,30 @@
-import { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { imageJobCatalog, type ImageJobName, type ImageJobResult } from '@imageforge/jobs';
-import { DEFAULT_QUEUE_PREFIX } from './job-id';
-import { JobOutcomeReader, type JobOutcome } from './job-outcome-reader';
+import { DuplicateWaiterError, JobMissingError, WaiterClosedError, type JobEvent, type JobEventSource, type JobOutcome } from '@imageforge/jobs';
+import { JobOutcomeReader } from './job-outcome-reader';
+import { DEFAULT_QUEUE_PREFIX, queuePrefix } from './queue-keys';
 import { silentLogger, type QueueLogger } from './queue-logger';
-import { settlesWithin } from './settles-within';
-import { DuplicateWaiterError, JobMissingError, WaiterClosedError } from './waiter-errors';
-
-export type CompletionOutcome =
-  | { state: 'completed'; result: ImageJobResult }
-  | { state: 'failed'; failedReason: string };
+import type { RedisClient } from './redis-connection';
 
 export interface CompletionWaiter {
-  /** Settles with the final outcome; rejects with WaiterClosedError, JobMissingError or a result parse error. */
-  promise: Promise<CompletionOutcome>;
+  /** Settles with the job's outcome; rejects with WaiterClosedError or JobMissingError. */
+  promise: Promise<JobOutcome>;
   /** Stops waiting (the caller timed out); the promise then never settles. */
   cancel(): void;
 }
 
 export interface CompletionWaitersOptions {
-  /** A `consumer` connection: each QueueEvents duplicates it, reconciliation reads use it. */
-  connection: Redis;
+  /** The process's job event stream; waiters are one of its subscribers. */
+  events: JobEventSource;
+  /** A `consumer` connection for the reconciliation reads. */
+  connection: RedisClient;
   queueNames: readonly string[];
-  /** BullMQ key prefix. Default `bull`. */
+  /** Base of each queue's hash-tagged key prefix. Default `bull`. */
   prefix?: string;
   /** How often waiters are checked against job state in Redis. Default 1 000 ms. */
   reconcileIntervalMs?: number;
-  /** Waiters younger than this are left to QueueEvents. Default 2 000 ms. */
+  /** Waiters younger than this are left to the event stream. Default 2 000 ms. */
   reconcileAfterMs?: number;
   /** Jobs read per Redis round trip while reconciling. Default 200. */
   reconcileBatchSize?: number;
-  /** Longest wait for each QueueEvents connection to close. Default 2 000 ms. */
-  closeTimeoutMs?: number;
   /** Consecutive reads that find no job before a waiter is rejected with JobMissingError. Default 3. */
   missingReadsBeforeReject?: number;
   logger?: QueueLogger;
@@ -40,49 +33,40 @@ export interface CompletionWaitersOptions {
 interface Waiter {
   jobId: string;
   queue: string;
-  name: ImageJobName;
   registeredAt: number;
   missingReads: number;
-  resolve(outcome: CompletionOutcome): void;
+  resolve(outcome: JobOutcome): void;
   reject(error: Error): void;
 }
 
 /**
- * Lets many concurrent requests wait for their jobs with ONE QueueEvents per
- * queue and a map, instead of a listener per job (`Job.waitUntilFinished`).
- * QueueEvents delivery is best-effort (events trimmed during a reconnect are
- * lost), so waiters older than `reconcileAfterMs` are also checked against the
- * job's state by a single slow poll.
+ * Lets many concurrent requests wait for their jobs through one subscription to the
+ * job event stream and a map, instead of a listener per job. Event delivery is
+ * best-effort (events trimmed during a reconnect are lost), so waiters older than
+ * `reconcileAfterMs` are also checked against the jobs' state by one slow poll.
  */
 export class CompletionWaiters {
   private readonly waiters = new Map<string, Map<string, Waiter>>();
-  private readonly events: QueueEvents[] = [];
+  private readonly prefixes = new Map<string, string>();
   private readonly reader: JobOutcomeReader;
   private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
   private readonly logger: QueueLogger;
   private readonly reconcileAfterMs: number;
   private readonly missingReadsBeforeReject: number;
-  private readonly closeTimeoutMs: number;
   private reconciling = false;
   private closed = false;
 
   constructor(options: CompletionWaitersOptions) {
-    const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
     this.logger = options.logger ?? silentLogger;
     this.reconcileAfterMs = options.reconcileAfterMs ?? 2_000;
     this.missingReadsBeforeReject = options.missingReadsBeforeReject ?? 3;
-    this.closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
-    this.reader = new JobOutcomeReader(options.connection, prefix, options.reconcileBatchSize ?? 200);
+    this.reader = new JobOutcomeReader(options.connection, options.reconcileBatchSize ?? 200);
     for (const queue of new Set(options.queueNames)) {
       this.waiters.set(queue, new Map());
-      const events = new QueueEvents(queue, { connection: options.connection, prefix });
-      events.on('error', (error) => this.logger.warn({ err: error, queue }, 'queue events error'));
-      events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(queue, jobId, returnvalue));
-      // A `failed` event is not proof of a final failure in every BullMQ version
-      // (older ones emit it per attempt), so the job's state decides.
-      events.on('failed', ({ jobId }) => void this.check(queue, [jobId]));
-      this.events.push(events);
+      this.prefixes.set(queue, queuePrefix(options.prefix ?? DEFAULT_QUEUE_PREFIX, queue));
     }
+    this.unsubscribe = options.events.subscribe((event) => this.onEvent(event));
     this.timer = setInterval(() => void this.reconcile(), options.reconcileIntervalMs ?? 1_000);
     this.timer.unref();
   }
@@ -94,22 +78,18 @@ export class CompletionWaiters {
     return total;
   }
 
-  async waitUntilReady(): Promise<void> {
-    await Promise.all(this.events.map((events) => events.waitUntilReady()));
-  }
-
   /**
-   * Call BEFORE adding the job, or its completion can be missed by QueueEvents.
+   * Call BEFORE adding the job, or its completion can be missed.
    * If the add then fails, call `cancel()`; otherwise the waiter ends in JobMissingError.
    */
-  register(jobId: string, job: { queue: string; name: ImageJobName }): CompletionWaiter {
+  register(jobId: string, job: { queue: string }): CompletionWaiter {
     if (this.closed) throw new WaiterClosedError(jobId);
     const byId = this.waiters.get(job.queue);
     if (!byId) throw new Error(`CompletionWaiters does not listen to queue ${job.queue}`);
     if (byId.has(jobId)) throw new DuplicateWaiterError(jobId);
     let waiter!: Waiter;
-    const promise = new Promise<CompletionOutcome>((resolve, reject) => {
-      waiter = { jobId, queue: job.queue, name: job.name, registeredAt: Date.now(), missingReads: 0, resolve, reject };
+    const promise = new Promise<JobOutcome>((resolve, reject) => {
+      waiter = { jobId, queue: job.queue, registeredAt: Date.now(), missingReads: 0, resolve, reject };
     });
     byId.set(jobId, waiter);
     // The caller may stop listening (timeout) before close() rejects this promise:
@@ -119,28 +99,22 @@ export class CompletionWaiters {
   }
 
   /** Stops listening; every pending waiter is rejected with WaiterClosedError. */
-  async close(): Promise<void> {
+  close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.unsubscribe();
     for (const byId of this.waiters.values()) {
       for (const waiter of byId.values()) waiter.reject(new WaiterClosedError(waiter.jobId));
       byId.clear();
     }
-    // Closing a QueueEvents whose connection is waiting to reconnect never
-    // resolves (no 'end' event comes); shutdown must not hang on an outage.
-    await Promise.all(
-      this.events.map(async (events) => {
-        if (!(await settlesWithin(events.close(), this.closeTimeoutMs))) {
-          this.logger.warn({ queue: events.name }, 'queue events did not close in time');
-        }
-      }),
-    );
   }
 
-  private onCompleted(queue: string, jobId: string, returnvalue: unknown): void {
-    const waiter = this.waiters.get(queue)?.get(jobId);
-    if (waiter) this.settle(waiter, { state: 'completed', returnvalue });
+  private onEvent(event: JobEvent): void {
+    const waiter = this.waiters.get(event.queue)?.get(event.jobId);
+    if (!waiter) return;
+    if (event.type === 'completed') this.settle(waiter, { status: 'succeeded', result: event.returnvalue });
+    else if (event.type === 'failed' || event.type === 'cancelled') this.settle(waiter, { status: event.type, reason: event.reason });
   }
 
   private async reconcile(): Promise<void> {
@@ -158,9 +132,9 @@ export class CompletionWaiters {
   }
 
   private async check(queue: string, jobIds: string[]): Promise<void> {
-    let outcomes: Map<string, JobOutcome>;
+    let outcomes;
     try {
-      outcomes = await this.reader.read(queue, jobIds);
+      outcomes = await this.reader.read({ name: queue, prefix: this.prefixes.get(queue)! }, jobIds);
     } catch (error) {
       this.logger.warn({ err: error, queue }, 'reconciling job waiters failed; retrying on the next tick');
       return;
@@ -168,30 +142,20 @@ export class CompletionWaiters {
     for (const [jobId, outcome] of outcomes) {
       const waiter = this.waiters.get(queue)?.get(jobId);
       if (!waiter) continue;
-      if (outcome.state === 'missing') {
+      if (outcome === 'missing') {
         waiter.missingReads += 1;
         if (waiter.missingReads >= this.missingReadsBeforeReject && this.remove(waiter)) {
           waiter.reject(new JobMissingError(jobId));
         }
-      } else if (outcome.state !== 'pending') {
+      } else if (outcome !== 'pending') {
         waiter.missingReads = 0;
         this.settle(waiter, outcome);
       }
     }
   }
 
-  private settle(waiter: Waiter, outcome: Exclude<JobOutcome, { state: 'pending' | 'missing' }>): void {
-    if (!this.remove(waiter)) return;
-    if (outcome.state === 'failed') {
-      waiter.resolve({ state: 'failed', failedReason: outcome.failedReason });
-      return;
-    }
-    const parsed = imageJobCatalog[waiter.name].result.safeParse(outcome.returnvalue);
-    if (parsed.success) {
-      waiter.resolve({ state: 'completed', result: parsed.data });
-    } else {
-      waiter.reject(new Error(`job ${waiter.jobId} returned a result that does not match the ${waiter.name} schema`, { cause: parsed.error }));
-    }
+  private settle(waiter: Waiter, outcome: JobOutcome): void {
+    if (this.remove(waiter)) waiter.resolve(outcome);
   }
 
   /** Removes the waiter if it is still registered; false when it was already settled or cancelled. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Job, UnrecoverableError, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { CancelOutcome } from '@imageforge/jobs';
+import type { RedisClient } from './redis-connection';
 
 /** failedReason prefix that marks a failed job as cancelled rather than failed. */
 export const CANCELLED_REASON_PREFIX = 'cancelled:';
@@ -23,15 +24,7 @@ export function cancelRequestKey(queue: Pick<Queue, 'toKey'>, jobId: string): st
   return `${queue.toKey(jobId)}:cancel-requested`;
 }
 
-export type CancelOutcome =
-  /** It had not started (waiting, delayed or between retries): it is now failed as cancelled. */
-  | 'cancelled'
-  /** A worker is running it: that worker was told to abort; it will fail as cancelled unless it finishes first. */
-  | 'cancelling'
-  | 'already_finished'
-  | 'not_found';
-
-export interface CancelImageJobOptions {
+export interface CancelJobOptions {
   /** Words after the cancel marker in failedReason. */
   reason?: string;
   /** How long the cancel request outlives the call, covering retries. Default 1 day. */
@@ -72,11 +65,11 @@ return "cancelling"
  * process running it). A job that has not started ends `failed` with the cancel
  * marker; an active one is aborted by its worker, which fails it unrecoverably.
  */
-export async function cancelImageJob(
+export async function cancelJob(
   queue: Queue,
-  connection: Redis,
+  connection: RedisClient,
   jobId: string,
-  options: CancelImageJobOptions = {},
+  options: CancelJobOptions = {},
 ): Promise<CancelOutcome> {
   const token = `cancel-${randomUUID()}`;
   const jobKey = queue.toKey(jobId);

@@ -1,38 +1,34 @@
 import { QueueKeys } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { JobOutcome } from '@imageforge/jobs';
+import type { RedisClient } from './redis-connection';
+import { statusOf } from './job-state';
 
-export type JobOutcome =
-  | { state: 'completed'; returnvalue: unknown }
-  | { state: 'failed'; failedReason: string }
-  | { state: 'pending' }
-  | { state: 'missing' };
+/** A job's ending as read from Redis: its outcome, or that it has none yet, or that it does not exist. */
+export type OutcomeRead = JobOutcome | 'pending' | 'missing';
 
 /**
- * Reads whether jobs have finished, many per round trip (one pipeline per batch).
- * Membership of the `completed` / `failed` sets is what counts: BullMQ moves a
- * failed attempt that will be retried to `delayed` or `wait`, never to `failed`,
- * so a job found in `failed` has used its attempts (or failed unrecoverably).
+ * Reads whether jobs of one queue have finished, many per round trip (one pipeline
+ * per batch; every key shares the queue's hash tag, so it is one slot on a cluster).
+ * Membership of the `completed` / `failed` sets is what counts: BullMQ moves a failed
+ * attempt that will be retried to `delayed` or `wait`, never to `failed`, so a job
+ * found in `failed` has used its attempts (or failed unrecoverably).
  */
 export class JobOutcomeReader {
-  private readonly keys: QueueKeys;
-
   constructor(
-    private readonly connection: Redis,
-    prefix: string,
+    private readonly connection: RedisClient,
     private readonly batchSize: number,
-  ) {
-    this.keys = new QueueKeys(prefix);
-  }
+  ) {}
 
-  async read(queue: string, jobIds: readonly string[]): Promise<Map<string, JobOutcome>> {
-    const outcomes = new Map<string, JobOutcome>();
+  async read(queue: { name: string; prefix: string }, jobIds: readonly string[]): Promise<Map<string, OutcomeRead>> {
+    const keys = new QueueKeys(queue.prefix);
+    const outcomes = new Map<string, OutcomeRead>();
     for (let start = 0; start < jobIds.length; start += this.batchSize) {
       const batch = jobIds.slice(start, start + this.batchSize);
       const pipeline = this.connection.pipeline();
       for (const jobId of batch) {
-        pipeline.zscore(this.keys.toKey(queue, 'completed'), jobId);
-        pipeline.zscore(this.keys.toKey(queue, 'failed'), jobId);
-        pipeline.hmget(this.keys.toKey(queue, jobId), 'timestamp', 'returnvalue', 'failedReason');
+        pipeline.zscore(keys.toKey(queue.name, 'completed'), jobId);
+        pipeline.zscore(keys.toKey(queue.name, 'failed'), jobId);
+        pipeline.hmget(keys.toKey(queue.name, jobId), 'timestamp', 'returnvalue', 'failedReason');
       }
       const replies = (await pipeline.exec()) ?? [];
       batch.forEach((jobId, index) => {
@@ -47,12 +43,15 @@ export class JobOutcomeReader {
   }
 }
 
-function toOutcome(completedScore: unknown, failedScore: unknown, fields: Array<string | null>): JobOutcome {
+function toOutcome(completedScore: unknown, failedScore: unknown, fields: Array<string | null>): OutcomeRead {
   const [timestamp, returnvalue, failedReason] = fields;
-  if (timestamp === null || timestamp === undefined) return { state: 'missing' };
-  if (completedScore !== null) return { state: 'completed', returnvalue: parseJson(returnvalue ?? null) };
-  if (failedScore !== null) return { state: 'failed', failedReason: failedReason ?? 'unknown failure' };
-  return { state: 'pending' };
+  if (timestamp === null || timestamp === undefined) return 'missing';
+  if (completedScore !== null) return { status: 'succeeded', result: parseJson(returnvalue ?? null) };
+  if (failedScore !== null) {
+    const reason = failedReason ?? 'unknown failure';
+    return { status: statusOf('failed', reason) === 'cancelled' ? 'cancelled' : 'failed', reason };
+  }
+  return 'pending';
 }
 
 function parseJson(text: string | null): unknown {

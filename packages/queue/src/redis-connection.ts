@@ -1,4 +1,10 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+
+/** Either client BullMQ runs on; a Cluster when `REDIS_CLUSTER_NODES` is set. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: one server by URL, or the seed nodes of a Redis Cluster. */
+export type RedisTarget = string | { url: string } | { clusterNodes: ReadonlyArray<{ host: string; port: number }> };
 
 /**
  * `producer`: the API's side. A Redis outage must become a 503 at once, so
@@ -26,29 +32,45 @@ export interface RedisConnectionOptions {
 }
 
 /** Creates an ioredis client configured for its side of the queue. */
-export function createRedisConnection(url: string, options: RedisConnectionOptions): Redis {
+export function createRedisConnection(target: RedisTarget, options: RedisConnectionOptions): RedisClient {
   const producer = options.role === 'producer';
   const minDelay = options.reconnectMinDelayMs ?? 50;
   const maxDelay = options.reconnectMaxDelayMs ?? (producer ? 1_000 : 5_000);
   // Both roles keep reconnecting: a producer that gave up would answer 503 forever
   // after Redis came back.
   const retryStrategy = (times: number): number => Math.min(minDelay * 2 ** Math.min(times - 1, 16), maxDelay);
-  const common = {
+  const perNode: RedisOptions = {
     connectionName: options.connectionName ?? `imageforge:${options.role}`,
     retryStrategy,
+    ...(producer
+      ? { maxRetriesPerRequest: 1, connectTimeout: options.connectTimeoutMs ?? 500, commandTimeout: options.commandTimeoutMs ?? 5_000 }
+      : { maxRetriesPerRequest: null, connectTimeout: options.connectTimeoutMs ?? 5_000 }),
   };
-  if (producer) {
-    return new Redis(url, {
-      ...common,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: options.connectTimeoutMs ?? 500,
-      commandTimeout: options.commandTimeoutMs ?? 5_000,
+  if (typeof target === 'object' && 'clusterNodes' in target) {
+    return new Cluster(target.clusterNodes as ClusterNode[], {
+      redisOptions: perNode,
+      clusterRetryStrategy: retryStrategy,
+      enableOfflineQueue: !producer,
+      // A producer's command fails over to a 503 instead of waiting through slot refreshes.
+      ...(producer ? { maxRedirections: 4, retryDelayOnClusterDown: 50, retryDelayOnFailover: 50 } : {}),
     });
   }
-  return new Redis(url, {
-    ...common,
-    maxRetriesPerRequest: null,
-    connectTimeout: options.connectTimeoutMs ?? 5_000,
-  });
+  const url = typeof target === 'string' ? target : target.url;
+  return new Redis(url, { ...perNode, ...(producer ? { enableOfflineQueue: false } : {}) });
+}
+
+/**
+ * A new connection to the same Redis with the same settings under another name.
+ * ioredis gives Cluster and Redis different `duplicate` signatures.
+ */
+export function duplicateConnection(client: RedisClient, connectionName: string): RedisClient {
+  if (client instanceof Cluster) {
+    return client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, connectionName } });
+  }
+  return client.duplicate({ connectionName });
+}
+
+/** Every server behind the client: the one server, or each node of a cluster. */
+export function redisNodes(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
 }

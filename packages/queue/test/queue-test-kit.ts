@@ -1,9 +1,84 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { NormalizedImageParamsSchema, type NormalizedImageParams } from '@imageforge/contracts';
-import { GeneratePayloadSchema, ImageJobResultSchema, type ImageJobPayload, type ImageJobResult } from '@imageforge/jobs';
+import {
+  GeneratePayloadSchema,
+  imageJobCatalog,
+  ImageJobResultSchema,
+  type ImageJobCatalog,
+  type ImageJobPayload,
+  type ImageJobResult,
+  type JobHandlers,
+} from '@imageforge/jobs';
 import { useRedisServer, uniqueQueueName } from '@imageforge/testing';
-import { createRedisConnection, ImageJobQueue, type ImageJobHandlers } from '../src';
+import type { Queue } from 'bullmq';
+import {
+  CompletionWaiters,
+  createJobWorker,
+  createRedisConnection,
+  DEFAULT_QUEUE_PREFIX,
+  JobQueue,
+  QueueJobEvents,
+  queuePrefix,
+  readJobRecord,
+  type CompletionWaitersOptions,
+  type JobWorkerOptions,
+  type RedisClient,
+  type WorkerHandle,
+} from '../src';
+
+export type ImageJobQueue = JobQueue<ImageJobCatalog>;
+export type ImageJobHandlers = JobHandlers<ImageJobCatalog>;
+
+/** The image catalog's producer on the given queues, as the API builds it. */
+export function imageJobQueue(connection: RedisClient, queueNames: string[]): ImageJobQueue {
+  return new JobQueue({ catalog: imageJobCatalog, connection, queueNames });
+}
+
+/** The BullMQ key prefix a queue's keys and client names start with under the default prefix. */
+export function prefixOf(queueName: string): string {
+  return queuePrefix(DEFAULT_QUEUE_PREFIX, queueName);
+}
+
+/** A worker running the image catalog with the given handlers. */
+export function startImageWorker(options: Omit<JobWorkerOptions<ImageJobCatalog>, 'catalog'>): Promise<WorkerHandle> {
+  return createJobWorker({ catalog: imageJobCatalog, ...options });
+}
+
+/** The job as services read it. */
+export function readImageRecord(queue: Queue, jobId: string) {
+  return readJobRecord(imageJobCatalog, queue, jobId);
+}
+
+export interface WaitersUnderTest {
+  waiters: CompletionWaiters;
+  events: QueueJobEvents;
+  close(): Promise<void>;
+}
+
+/** The API's arrangement: one job event stream on `connection`, waiters subscribed to it. */
+export async function startWaiters(
+  connection: RedisClient,
+  queueNames: string[],
+  options: Partial<Omit<CompletionWaitersOptions, 'events' | 'connection' | 'queueNames'>> & { closeTimeoutMs?: number } = {},
+): Promise<WaitersUnderTest> {
+  const { closeTimeoutMs, ...waiterOptions } = options;
+  const events = new QueueJobEvents({ connection, queueNames, ...(closeTimeoutMs !== undefined ? { closeTimeoutMs } : {}) });
+  const waiters = new CompletionWaiters({ events, connection, queueNames, ...waiterOptions });
+  await events.waitUntilReady();
+  return {
+    waiters,
+    events,
+    async close() {
+      waiters.close();
+      await events.close();
+    },
+  };
+}
+
+/** Adds an image.generate job the way the API does. */
+export function enqueueGenerate(queues: ImageJobQueue, queue: string, jobId: string, payload = generatePayload()) {
+  return queues.enqueue({ queue, name: 'image.generate', payload, jobId });
+}
 
 export function imageParams(overrides: Partial<NormalizedImageParams> = {}): NormalizedImageParams {
   return NormalizedImageParamsSchema.parse({
@@ -54,13 +129,13 @@ export function handlersFrom(generate: GenerateHandler): ImageJobHandlers {
 
 /** Tracks connections made in a test so afterEach can close them all. */
 export class ConnectionPool {
-  private readonly open: Redis[] = [];
+  private readonly open: RedisClient[] = [];
 
-  producer(url: string, name?: string): Redis {
+  producer(url: string, name?: string): RedisClient {
     return this.track(createRedisConnection(url, { role: 'producer', ...(name ? { connectionName: name } : {}) }));
   }
 
-  consumer(url: string, name?: string, reconnectMinDelayMs?: number): Redis {
+  consumer(url: string, name?: string, reconnectMinDelayMs?: number): RedisClient {
     return this.track(
       createRedisConnection(url, {
         role: 'consumer',
@@ -70,7 +145,7 @@ export class ConnectionPool {
     );
   }
 
-  track(connection: Redis): Redis {
+  track(connection: RedisClient): RedisClient {
     connection.on('error', () => undefined);
     this.open.push(connection);
     return connection;
@@ -113,7 +188,7 @@ export function useQueueUnderTest(prefix: string) {
 
   beforeEach(async () => {
     current.queueName = uniqueQueueName(prefix);
-    current.queues = new ImageJobQueue({ connection: pool.producer(redis.url), queueNames: [current.queueName] });
+    current.queues = imageJobQueue(pool.producer(redis.url), [current.queueName]);
     await current.queues.waitUntilReady();
     const queues = current.queues;
     cleanups.push(() => queues.close());

@@ -1,6 +1,6 @@
 import { RedisServerProcess, uniqueQueueName } from '@imageforge/testing';
-import { ImageJobQueue, isRedisUnavailableError, RedisUnavailableError } from '../src';
-import { ConnectionPool, generatePayload, newJobId, waitFor } from './queue-test-kit';
+import { isRedisUnavailableError, RedisUnavailableError } from '../src';
+import { ConnectionPool, generatePayload, newJobId, waitFor, imageJobQueue } from './queue-test-kit';
 
 describe('producer during a Redis outage', () => {
   const pool = new ConnectionPool();
@@ -15,20 +15,20 @@ describe('producer during a Redis outage', () => {
     server = await RedisServerProcess.start();
     const queueName = uniqueQueueName('outage');
     const connection = pool.producer(server.url);
-    const queues = new ImageJobQueue({ connection, queueNames: [queueName] });
+    const queues = imageJobQueue(connection, [queueName]);
     await queues.waitUntilReady();
-    await queues.enqueue('image.generate', generatePayload(), { queue: queueName, jobId: newJobId() });
+    await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: newJobId() });
 
     await server.stop();
     const startedAt = Date.now();
-    const failure = await queues.enqueue('image.generate', generatePayload(), { queue: queueName, jobId: newJobId() }).catch((error: unknown) => error);
+    const failure = await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: newJobId() }).catch((error: unknown) => error);
     expect(Date.now() - startedAt).toBeLessThan(1_000);
     expect(isRedisUnavailableError(failure)).toBe(true);
 
     server = await RedisServerProcess.start({ port: server.port });
     await waitFor(() => connection.status === 'ready', 5_000, 'producer reconnect');
     const jobId = newJobId();
-    await queues.enqueue('image.generate', generatePayload(), { queue: queueName, jobId });
+    await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId });
     expect(await queues.queue(queueName).getJobState(jobId)).toBe('waiting');
     await queues.close();
   });

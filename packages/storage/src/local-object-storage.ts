@@ -2,7 +2,17 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { constants, readFile as readFileCallback } from 'node:fs';
 import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { assertValidKey, ObjectNotFoundError, type ObjectStorage, type PutOptions, type SignedUrlOptions, type StoredObjectInfo } from './object-storage';
+import { walkKeys } from './local-key-walk';
+import {
+  assertValidKey,
+  ObjectNotFoundError,
+  type ListOptions,
+  type ListPage,
+  type ObjectStorage,
+  type PutOptions,
+  type SignedUrlOptions,
+  type StoredObjectInfo,
+} from './object-storage';
 
 export interface LocalObjectStorageOptions {
   /**
@@ -11,21 +21,21 @@ export interface LocalObjectStorageOptions {
    * and writes in progress under `tmp/`. Created on first use.
    */
   root: string;
-  /** Base URL of the API that serves `/v1/files/...`, as callers reach it, e.g. `https://images.example.com`. */
+  /**
+   * Base of the links, as callers reach the route the API serves them on,
+   * e.g. `https://images.example.com/objects`; a link is `<publicBaseUrl>/<key>?expires=…&signature=…`.
+   */
   publicBaseUrl: string;
   /** Secret for the HMAC that signs links; every API instance serving the files must share it. */
   signingSecret: string;
 }
-
-/** Path under `publicBaseUrl` where the API serves this store's files. */
-export const LOCAL_FILES_ROUTE = '/v1/files';
 
 const FALLBACK_CONTENT_TYPE = 'application/octet-stream';
 
 /**
  * Stores objects in a directory; the embedded default when no S3 server is configured.
  * Writes go to a temp file renamed into place, so a reader never sees half an object and a retried job
- * overwrites cleanly. Links point at the API, which checks them with `verifySignature` and serves `get`.
+ * overwrites cleanly. Links point at the API, which checks them with `verifySignedKey` and serves `get`.
  */
 export class LocalObjectStorage implements ObjectStorage {
   readonly kind = 'local' as const;
@@ -82,15 +92,15 @@ export class LocalObjectStorage implements ObjectStorage {
     assertValidKey(key);
     const expires = Math.floor(Date.now() / 1000) + options.expiresInSeconds;
     const path = key.split('/').map(encodeURIComponent).join('/');
-    return `${this.publicBaseUrl}${LOCAL_FILES_ROUTE}/${path}?expires=${expires}&signature=${this.sign(key, expires)}`;
+    return `${this.publicBaseUrl}/${path}?expires=${expires}&signature=${this.sign(key, expires)}`;
   }
 
   /**
-   * Checks a link's query parameters for `key` (the decoded path after `/v1/files/`).
+   * Checks a link's query parameters for `key` (the decoded path after `publicBaseUrl`).
    * `expires` is in unix seconds, `nowMs` in milliseconds (default: the current time). False when expired,
    * malformed or signed for another key or secret.
    */
-  verifySignature(key: string, expires: string | number, signature: string, nowMs: number = Date.now()): boolean {
+  verifySignedKey(key: string, expires: string | number, signature: string, nowMs: number = Date.now()): boolean {
     const expiresAt = typeof expires === 'number' ? expires : /^\d{1,15}$/.test(expires) ? Number(expires) : NaN;
     if (!Number.isSafeInteger(expiresAt) || expiresAt * 1000 < nowMs) return false;
     try {
@@ -100,6 +110,12 @@ export class LocalObjectStorage implements ObjectStorage {
     }
     if (!/^[0-9a-f]{64}$/.test(signature)) return false;
     return timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(this.sign(key, expiresAt), 'hex'));
+  }
+
+  async list(prefix: string, options: ListOptions): Promise<ListPage> {
+    const objects = await walkKeys(join(this.root, 'objects'), prefix, options.after, options.limit);
+    const last = objects.at(-1);
+    return objects.length === options.limit && last ? { objects, next: last.key } : { objects };
   }
 
   /** Fails when the root cannot be created or written (readiness probe). */

@@ -17,6 +17,26 @@ export interface SignedUrlOptions {
   expiresInSeconds: number;
 }
 
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** Unix milliseconds of the last write. */
+  lastModified: number;
+}
+
+export interface ListOptions {
+  /** Resume after this key (the previous page's `next`). */
+  after?: string;
+  /** Most objects in the page. */
+  limit: number;
+}
+
+export interface ListPage {
+  objects: ListedObject[];
+  /** Pass as `after` for the next page; absent on the last one. */
+  next?: string;
+}
+
 export interface ObjectStorage {
   readonly kind: 's3' | 'local';
   /** Writes (or overwrites) the object. */
@@ -27,6 +47,11 @@ export interface ObjectStorage {
   head(key: string): Promise<StoredObjectInfo | null>;
   /** Deletes the object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Keys under `prefix`, a bounded page at a time, in an order that is stable for the
+   * store (S3: lexicographic), so a sweep can walk any number of objects.
+   */
+  list(prefix: string, options: ListOptions): Promise<ListPage>;
   /** A GET link valid for the given time, reachable by the API's callers. */
   signedUrl(key: string, options: SignedUrlOptions): Promise<string>;
   /** Throws when the store cannot be reached (readiness probe). */

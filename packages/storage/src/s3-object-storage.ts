@@ -6,12 +6,22 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { assertValidKey, ObjectNotFoundError, type ObjectStorage, type PutOptions, type SignedUrlOptions, type StoredObjectInfo } from './object-storage';
+import {
+  assertValidKey,
+  ObjectNotFoundError,
+  type ListOptions,
+  type ListPage,
+  type ObjectStorage,
+  type PutOptions,
+  type SignedUrlOptions,
+  type StoredObjectInfo,
+} from './object-storage';
 
 export interface S3ObjectStorageOptions {
   /** Base URL of an S3-compatible server (Garage, SeaweedFS, s3rver). Default: absent, meaning AWS S3 in `region`. */
@@ -100,6 +110,24 @@ export class S3ObjectStorage implements ObjectStorage {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  async list(prefix: string, options: ListOptions): Promise<ListPage> {
+    // ListObjects (v1) with a key marker rather than v2's opaque continuation tokens: every
+    // S3-compatible server pages it the same way (s3rver's v2 tokens need DES, which Node 20 lacks).
+    const response = await this.client.send(
+      new ListObjectsCommand({
+        Bucket: this.bucket,
+        Prefix: this.keyPrefix + prefix,
+        MaxKeys: options.limit,
+        ...(options.after !== undefined ? { Marker: this.keyPrefix + options.after } : {}),
+      }),
+    );
+    const objects = (response.Contents ?? []).flatMap((object) =>
+      object.Key === undefined ? [] : [{ key: object.Key.slice(this.keyPrefix.length), size: object.Size ?? 0, lastModified: object.LastModified?.getTime() ?? 0 }],
+    );
+    const last = objects.at(-1);
+    return response.IsTruncated && last ? { objects, next: last.key } : { objects };
   }
 
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {

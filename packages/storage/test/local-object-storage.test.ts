@@ -2,19 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_FILES_ROUTE, LocalObjectStorage } from '../src';
+import { LocalObjectStorage } from '../src';
 import { describeObjectStorageConformance } from './object-storage.conformance';
 
 const SECRET = 'test-signing-secret-0123456789';
-const BASE_URL = 'http://api.example.test:8080';
+const ORIGIN = 'http://api.example.test:8080';
+/** The API serves local objects at /objects, outside OpenAI's /v1 namespace. */
+const BASE_URL = `${ORIGIN}/objects`;
 
 /** Checks a link the way the API's file route does: decode the path, verify, then read. */
 async function readLocalSignedUrl(storage: LocalObjectStorage, link: string): Promise<Buffer | null> {
   const url = new URL(link);
-  const routePrefix = `${LOCAL_FILES_ROUTE}/`;
-  if (url.origin !== BASE_URL || !url.pathname.startsWith(routePrefix)) return null;
+  const routePrefix = '/objects/';
+  if (url.origin !== ORIGIN || !url.pathname.startsWith(routePrefix)) return null;
   const key = url.pathname.slice(routePrefix.length).split('/').map(decodeURIComponent).join('/');
-  const valid = storage.verifySignature(key, url.searchParams.get('expires') ?? '', url.searchParams.get('signature') ?? '');
+  const valid = storage.verifySignedKey(key, url.searchParams.get('expires') ?? '', url.searchParams.get('signature') ?? '');
   return valid ? storage.get(key) : null;
 }
 
@@ -46,36 +48,36 @@ describe(LocalObjectStorage.name, () => {
     return { url, expires: url.searchParams.get('expires') ?? '', signature: url.searchParams.get('signature') ?? '' };
   }
 
-  it('links to the API files route with each key segment encoded and no doubled slash', async () => {
+  it('links below its base URL with each key segment encoded and no doubled slash', async () => {
     const { url, expires } = await signedParams('jobs/j 1/output/0+a.png', 600);
-    expect(`${url.origin}${url.pathname}`).toBe(`${BASE_URL}/v1/files/jobs/j%201/output/0%2Ba.png`);
+    expect(`${url.origin}${url.pathname}`).toBe(`${ORIGIN}/objects/jobs/j%201/output/0%2Ba.png`);
     expect(Number(expires) - Date.now() / 1000).toBeGreaterThan(590);
     expect(Number(expires) - Date.now() / 1000).toBeLessThanOrEqual(600);
   });
 
   it('accepts the parameters of its own link until the expiry and not after', async () => {
     const { expires, signature } = await signedParams('jobs/j1/output/0.png', 60);
-    expect(storage.verifySignature('jobs/j1/output/0.png', expires, signature)).toBe(true);
-    expect(storage.verifySignature('jobs/j1/output/0.png', Number(expires), signature, Number(expires) * 1000)).toBe(true);
-    expect(storage.verifySignature('jobs/j1/output/0.png', expires, signature, Number(expires) * 1000 + 1)).toBe(false);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', expires, signature)).toBe(true);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', Number(expires), signature, Number(expires) * 1000)).toBe(true);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', expires, signature, Number(expires) * 1000 + 1)).toBe(false);
   });
 
   it('rejects a link whose key, expiry or signature was altered', async () => {
     const { expires, signature } = await signedParams('jobs/j1/output/0.png');
     const flipped = signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0');
-    expect(storage.verifySignature('jobs/j1/output/1.png', expires, signature)).toBe(false);
-    expect(storage.verifySignature('jobs/j1/output/0.png', String(Number(expires) + 3600), signature)).toBe(false);
-    expect(storage.verifySignature('jobs/j1/output/0.png', expires, flipped)).toBe(false);
-    expect(storage.verifySignature('jobs/j1/output/0.png', expires, signature.toUpperCase())).toBe(false);
-    expect(storage.verifySignature('jobs/j1/output/0.png', expires, '')).toBe(false);
-    expect(storage.verifySignature('jobs/j1/output/0.png', `${expires}.5`, signature)).toBe(false);
-    expect(storage.verifySignature('../j1/output/0.png', expires, signature)).toBe(false);
+    expect(storage.verifySignedKey('jobs/j1/output/1.png', expires, signature)).toBe(false);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', String(Number(expires) + 3600), signature)).toBe(false);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', expires, flipped)).toBe(false);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', expires, signature.toUpperCase())).toBe(false);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', expires, '')).toBe(false);
+    expect(storage.verifySignedKey('jobs/j1/output/0.png', `${expires}.5`, signature)).toBe(false);
+    expect(storage.verifySignedKey('../j1/output/0.png', expires, signature)).toBe(false);
   });
 
   it('rejects a link signed with another secret', async () => {
     const other = new LocalObjectStorage({ root, publicBaseUrl: BASE_URL, signingSecret: 'another-secret-0123456789' });
     const { expires, signature } = await signedParams('jobs/j1/output/0.png');
-    expect(other.verifySignature('jobs/j1/output/0.png', expires, signature)).toBe(false);
+    expect(other.verifySignedKey('jobs/j1/output/0.png', expires, signature)).toBe(false);
   });
 
   it('never lets a concurrent reader see a partly written object', async () => {

@@ -116,6 +116,32 @@ export function describeObjectStorageConformance(name: string, setup: () => Prom
       expect(await subject.readSignedUrl(url)).toBeNull();
     });
 
+    it('lists every key under a prefix exactly once across bounded pages, with size and write time', async () => {
+      const before = Date.now() - 60_000;
+      const keys = ['a/0.png', 'a/1.png', 'a-b/x', 'b/c/d/e.bin', 'b/c/f', 'z'].map((key) => `${prefix}/${key}`);
+      for (const [index, key] of keys.entries()) await storage.put(key, Buffer.alloc(index + 1), { contentType: 'application/octet-stream' });
+      await storage.put(`${prefix}-sibling/outside`, Buffer.from('x'), { contentType: 'text/plain' });
+
+      const seen: Array<{ key: string; size: number; lastModified: number }> = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await storage.list(`${prefix}/`, { limit: 4, ...(after !== undefined ? { after } : {}) });
+        expect(page.objects.length).toBeLessThanOrEqual(4);
+        seen.push(...page.objects);
+        after = page.next;
+        pages += 1;
+      } while (after !== undefined && pages < 10);
+
+      expect(seen.map((object) => object.key).sort()).toEqual([...keys].sort());
+      expect(pages).toBeGreaterThanOrEqual(2);
+      for (const object of seen) {
+        expect(object.size).toBe(keys.indexOf(object.key) + 1);
+        expect(object.lastModified).toBeGreaterThan(before);
+      }
+      expect((await storage.list(`${prefix}/nothing-here/`, { limit: 10 })).objects).toEqual([]);
+    });
+
     it('answers ping when the store is reachable', async () => {
       await expect(storage.ping()).resolves.toBeUndefined();
     });

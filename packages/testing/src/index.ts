@@ -1,3 +1,5 @@
 export * from './redis-harness';
-export { findFreePort, RedisServerProcess } from '@imageforge/embedded-redis';
+export { findFreePort, RedisClusterProcess, RedisServerProcess } from '@imageforge/embedded-redis';
+export type { RedisClusterNodeAddress, RedisClusterOptions } from '@imageforge/embedded-redis';
 export * from './s3-harness';
+export * from './in-memory-job-gateway';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RedisServerProcess } from '@imageforge/embedded-redis';
+import { RedisClusterProcess, type RedisClusterNodeAddress, type RedisClusterOptions, RedisServerProcess } from '@imageforge/embedded-redis';
 
 /**
  * Starts a real redis-server on a free port for one test file.
@@ -21,6 +21,39 @@ export function useRedisServer(): { readonly url: string; readonly server: Redis
     get server() {
       if (!server) throw new Error('redis-server not started yet');
       return server;
+    },
+  };
+}
+
+/**
+ * Starts a real Redis Cluster (3 masters by default) for one test file.
+ * Usage: `const redis = useRedisCluster();` at the top of a describe; read `redis.nodes` in tests.
+ */
+export function useRedisCluster(options?: RedisClusterOptions): {
+  readonly nodes: RedisClusterNodeAddress[];
+  readonly nodesSpec: string;
+  readonly cluster: RedisClusterProcess;
+} {
+  let cluster: RedisClusterProcess | undefined;
+  const running = (): RedisClusterProcess => {
+    if (!cluster) throw new Error('Redis Cluster not started yet (read it inside a test or hook)');
+    return cluster;
+  };
+  beforeAll(async () => {
+    cluster = await RedisClusterProcess.start(options);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return {
+    get nodes() {
+      return running().nodes;
+    },
+    get nodesSpec() {
+      return running().nodesSpec;
+    },
+    get cluster() {
+      return running();
     },
   };
 }

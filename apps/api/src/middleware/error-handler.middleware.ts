@@ -48,8 +48,14 @@ export function toApiError(error: unknown): ApiError | null {
   return null;
 }
 
+/** OpenAI's answer for a path it does not serve, word for word. */
 export function notFoundRoute(req: Request, _res: Response, next: NextFunction): void {
-  next(new NotFoundError(`Invalid URL (${req.method} ${req.path})`, { code: 'unknown_url' }));
+  next(
+    new NotFoundError(
+      `Unknown request URL: ${req.method} ${req.path}. Please check the URL for typos, or see the docs at https://platform.openai.com/docs/api-reference/.`,
+      { code: 'unknown_url' },
+    ),
+  );
 }
 
 /** The one place errors become responses: OpenAI's body shape plus x-request-id. */

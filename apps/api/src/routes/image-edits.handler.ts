@@ -33,15 +33,13 @@ export function imageEditsHandler(deps: ApiDeps) {
     if (!first) throw new InvalidRequestError("Missing required parameter: 'image'.", { param: 'image', code: 'missing_required_parameter' });
     checkUploads('edit', validated.entry.profile, { images: images.map((image) => image.probe), mask: mask?.probe });
     const { params } = applyFirstImageSize(validated, { width: first.probe.width, height: first.probe.height });
-    await answerSubmission(req, res, deps, (ctx, mode) =>
-      deps.submissions.submitEdit(
-        validated.entry,
-        params,
-        validated.prompt,
-        { images: images.map(storedInput), mask: mask ? storedInput(mask) : undefined },
-        ctx,
-        mode,
-      ),
-    );
+    await answerSubmission(req, res, deps, {
+      operation: 'edit',
+      entry: validated.entry,
+      params,
+      prompt: validated.prompt,
+      images: images.map(storedInput),
+      ...(mask ? { mask: storedInput(mask) } : {}),
+    });
   };
 }

@@ -10,7 +10,7 @@ export function imageGenerationsHandler(deps: ApiDeps) {
       throw new InvalidRequestError("Invalid Content-Type header (expected 'application/json').", { code: 'invalid_content_type' });
     }
     const { entry, params, prompt } = validateGenerationRequest({ body: jsonObjectBody(req.body), source: 'json' }, deps.registry);
-    await answerSubmission(req, res, deps, (ctx, mode) => deps.submissions.submitGeneration(entry, params, prompt, ctx, mode));
+    await answerSubmission(req, res, deps, { operation: 'generation', entry, params, prompt });
   };
 }
 

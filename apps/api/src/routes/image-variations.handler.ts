@@ -23,6 +23,6 @@ export function imageVariationsHandler(deps: ApiDeps) {
     checkUploads('variation', entry.profile, { images: images.map((image) => image.probe) });
     const image = images[0];
     if (!image) throw new InvalidRequestError("Missing required parameter: 'image'.", { param: 'image', code: 'missing_required_parameter' });
-    await answerSubmission(req, res, deps, (ctx, mode) => deps.submissions.submitVariation(entry, params, storedInput(image), ctx, mode));
+    await answerSubmission(req, res, deps, { operation: 'variation', entry, params, image: storedInput(image) });
   };
 }

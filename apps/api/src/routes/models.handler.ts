@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { modelNotFound, toModelList, toModelObject } from '@imageforge/contracts';
+import { modelNotFound, toModelList, toModel } from '@imageforge/contracts';
 import type { ApiDeps } from '../api-deps';
 
 /** GET /v1/models */
@@ -15,6 +15,6 @@ export function getModelHandler(deps: ApiDeps) {
     const id = String(req.params.id);
     const entry = deps.registry.get(id);
     if (!entry) throw modelNotFound(id);
-    res.json(toModelObject(entry));
+    res.json(toModel(entry));
   };
 }

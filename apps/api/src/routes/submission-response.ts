@@ -1,20 +1,15 @@
 import type { Request, Response } from 'express';
-import type { SubmitContext, SubmitMode, SubmitOutcome } from '@imageforge/image-service';
+import type { ImageRequest } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
 import { InvalidRequestError } from '@imageforge/contracts';
 import { sendJson } from './json-response';
 import { submitModeFrom } from './prefer-header';
 
 /**
- * Shared tail of the three image endpoints: pick sync/async from `Prefer`, run the
- * submission, answer 200 with OpenAI's body or 202 with the job object.
+ * Shared tail of the three image endpoints: pick sync/async from `Prefer`, submit the
+ * validated request, answer 200 with OpenAI's body or 202 with the job object.
  */
-export async function answerSubmission(
-  req: Request,
-  res: Response,
-  deps: ApiDeps,
-  submit: (ctx: SubmitContext, mode: SubmitMode) => Promise<SubmitOutcome>,
-): Promise<void> {
+export async function answerSubmission(req: Request, res: Response, deps: ApiDeps, request: ImageRequest): Promise<void> {
   const mode = submitModeFrom(req.header('prefer'), deps.limits.syncTimeoutMs);
   // A caller that hangs up stops only its wait; the job runs on and stays pollable.
   const hangup = new AbortController();
@@ -23,7 +18,7 @@ export async function answerSubmission(
   });
   const owner = String(res.locals.owner);
   const idempotencyKey = idempotencyKeyOf(req);
-  const outcome = await submit({ requestId: String(res.locals.requestId), owner, signal: hangup.signal, idempotencyKey }, mode);
+  const outcome = await deps.submissions.submit(request, { requestId: String(res.locals.requestId), owner, signal: hangup.signal, idempotencyKey }, mode);
   res.setHeader('x-job-id', outcome.jobId);
   if (outcome.kind === 'completed') {
     sendJson(res, 200, outcome.response);

@@ -6,7 +6,7 @@ export class WaiterClosedError extends Error {
   }
 }
 
-/** The job disappeared from Redis (removed, or never added) while someone waited for it. */
+/** The job disappeared (removed, or never added) while someone waited for it. */
 export class JobMissingError extends Error {
   override readonly name = 'JobMissingError';
   constructor(readonly jobId: string) {

@@ -1,24 +1,20 @@
 import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { imageJobCatalog, isImageJobName, type ImageJobName, type ImageJobPayload, type ImageJobResult } from '@imageforge/jobs';
+import {
+  isJobName,
+  parseJobPayload,
+  PermanentJobError,
+  type JobCatalog,
+  type JobContext,
+  type JobHandler,
+  type JobHandlers,
+  type JobName,
+  type PartialImage,
+} from '@imageforge/jobs';
 import { cancelledReason, cancelRequestKey } from './job-cancellation';
+import type { RedisClient } from './redis-connection';
 
-export interface ImageJobContext {
-  jobId: string;
-  /** 1 on the first run, 2 on the first retry, ... */
-  attempt: number;
-  /** Aborted when the job is cancelled or the worker shuts down past its deadline. */
-  signal: AbortSignal;
-  /** Records progress (clamped to 0-100) for status polling. */
-  reportProgress(percent: number): Promise<void>;
-}
-
-export type ImageJobHandler<N extends ImageJobName> = (payload: ImageJobPayload<N>, context: ImageJobContext) => Promise<ImageJobResult>;
-
-/** One handler per catalog job: a missing one fails the build. */
-export type ImageJobHandlers = { [N in ImageJobName]: ImageJobHandler<N> };
-
-export type ImageJobEvent =
+/** A job's transitions inside one worker process, for its logs and metrics. */
+export type WorkerJobEvent =
   | { type: 'started'; jobId: string; name: string; attempt: number }
   | { type: 'completed'; jobId: string; name: string; attempt: number; durationMs: number }
   | { type: 'failed'; jobId: string; name: string; attempt: number; durationMs: number; error: Error; willRetry: boolean }
@@ -28,33 +24,35 @@ export type ImageJobEvent =
 export const ABORT_REASON_CANCEL = 'imageforge:cancel';
 export const ABORT_REASON_SHUTDOWN = 'imageforge:shutdown';
 
-interface ProcessorDeps {
-  handlers: ImageJobHandlers;
+export interface ProcessorDeps<C extends JobCatalog> {
+  catalog: C;
+  handlers: JobHandlers<C>;
   /** Reads cancel requests; the worker's own connection. */
-  connection: Redis;
+  connection: RedisClient;
   queue: { toKey(type: string): string };
-  onJobEvent(event: ImageJobEvent): void;
+  /** Appends a custom event to the queue's event stream. */
+  publishPartialImage(jobId: string, partial: PartialImage): Promise<void>;
+  onJobEvent(event: WorkerJobEvent): void;
 }
 
 /**
  * Wraps the handlers in what every job needs: parse the payload again (it may
- * predate this deploy), honour a recorded cancel request, parse the result,
- * and turn aborts into the right outcome (cancelled: unrecoverable; shutdown:
- * handed back to the wait list without spending an attempt).
+ * predate this deploy), honour a recorded cancel request, parse the result, and
+ * turn failures into BullMQ's terms (permanent: unrecoverable; cancelled:
+ * unrecoverable with the cancel marker; shutdown: handed back to the wait list
+ * without spending an attempt).
  */
-export function createImageJobProcessor(deps: ProcessorDeps): Processor {
+export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>): Processor {
   // Three declared parameters: BullMQ only creates the per-job AbortController for such processors.
-  return async (job: Job, token?: string, signal?: AbortSignal): Promise<ImageJobResult> => {
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const jobId = job.id ?? '';
     const attempt = job.attemptsMade + 1;
     const startedAt = Date.now();
     const base = { jobId, name: job.name, attempt };
-    if (!isImageJobName(job.name)) throw new UnrecoverableError(`unknown image job name ${job.name}`);
-    const entry = imageJobCatalog[job.name];
-    const payload = entry.payload.safeParse(job.data);
-    if (!payload.success) {
-      throw new UnrecoverableError(`invalid ${job.name} payload: ${payload.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
-    }
+    if (!isJobName(deps.catalog, job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
+    const name: JobName<C> = job.name;
+    const payload = parseJobPayload(deps.catalog, name, job.data);
+    if (!payload.success) throw new UnrecoverableError(payload.message);
     const cancelRequested = async () => (await deps.connection.exists(cancelRequestKey(deps.queue, jobId))) === 1;
     if (await cancelRequested()) {
       deps.onJobEvent({ type: 'cancelled', ...base, durationMs: 0 });
@@ -62,17 +60,19 @@ export function createImageJobProcessor(deps: ProcessorDeps): Processor {
     }
 
     const jobSignal = signal ?? new AbortController().signal;
-    const handler = deps.handlers[job.name] as ImageJobHandler<typeof job.name>;
+    const handler = deps.handlers[name] as JobHandler<C, JobName<C>>;
+    const context: JobContext = {
+      jobId,
+      attempt,
+      signal: jobSignal,
+      reportProgress: (percent) => job.updateProgress(Math.min(100, Math.max(0, Math.round(percent)))),
+      announcePartialImage: (partial) => deps.publishPartialImage(jobId, partial),
+    };
     deps.onJobEvent({ type: 'started', ...base });
     try {
-      const raw = await handler(payload.data as ImageJobPayload<typeof job.name>, {
-        jobId,
-        attempt,
-        signal: jobSignal,
-        reportProgress: (percent) => job.updateProgress(Math.min(100, Math.max(0, Math.round(percent)))),
-      });
-      const result = entry.result.safeParse(raw);
-      if (!result.success) throw new UnrecoverableError(`the ${job.name} handler returned an invalid result: ${result.error.message}`);
+      const raw = await handler(payload.data, context);
+      const result = deps.catalog[name]!.result.safeParse(raw);
+      if (!result.success) throw new UnrecoverableError(`the ${name} handler returned an invalid result: ${result.error.message}`);
       deps.onJobEvent({ type: 'completed', ...base, durationMs: Date.now() - startedAt });
       return result.data;
     } catch (error) {
@@ -85,13 +85,13 @@ export function createImageJobProcessor(deps: ProcessorDeps): Processor {
         // Tells BullMQ the job already left `active`, so it records no failure.
         throw new WaitingError();
       }
-      const cancelled = !(error instanceof UnrecoverableError) &&
-        ((jobSignal.aborted && jobSignal.reason === ABORT_REASON_CANCEL) || (await cancelRequested()));
+      const permanent = error instanceof UnrecoverableError || error instanceof PermanentJobError;
+      const cancelled = !permanent && ((jobSignal.aborted && jobSignal.reason === ABORT_REASON_CANCEL) || (await cancelRequested()));
       if (cancelled) {
         deps.onJobEvent({ type: 'cancelled', ...base, durationMs });
         throw new UnrecoverableError(cancelledReason());
       }
-      const failure = error instanceof Error ? error : new Error(String(error));
+      const failure = error instanceof PermanentJobError ? new UnrecoverableError(error.message) : error instanceof Error ? error : new Error(String(error));
       const willRetry = !(failure instanceof UnrecoverableError) && attempt < (job.opts.attempts ?? 1);
       deps.onJobEvent({ type: 'failed', ...base, durationMs, error: failure, willRetry });
       throw failure;

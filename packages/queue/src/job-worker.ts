@@ -1,24 +1,27 @@
 import { hostname } from 'node:os';
-import { QueueKeys, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { IMAGE_JOB_NAMES } from '@imageforge/jobs';
+import { QueueEventsProducer, QueueKeys, Worker } from 'bullmq';
+import { jobNames, type JobCatalog, type JobHandlers } from '@imageforge/jobs';
 import { CancelSubscriber } from './cancel-subscriber';
-import { ABORT_REASON_CANCEL, ABORT_REASON_SHUTDOWN, createImageJobProcessor, type ImageJobEvent, type ImageJobHandlers } from './image-job-processor';
+import { PARTIAL_IMAGE_EVENT } from './job-events';
+import { ABORT_REASON_CANCEL, ABORT_REASON_SHUTDOWN, createJobProcessor, type WorkerJobEvent } from './job-processor';
 import { cancelChannel } from './job-cancellation';
-import { DEFAULT_QUEUE_PREFIX } from './job-id';
+import { DEFAULT_EVENTS_MAX_LEN } from './job-queue';
+import { DEFAULT_QUEUE_PREFIX, queuePrefix } from './queue-keys';
 import { silentLogger, type QueueLogger } from './queue-logger';
+import { duplicateConnection, type RedisClient } from './redis-connection';
 import { settlesWithin } from './settles-within';
 
-export interface ImageWorkerOptions {
+export interface JobWorkerOptions<C extends JobCatalog> {
+  catalog: C;
+  handlers: JobHandlers<C>;
   /** A `consumer` connection; the worker duplicates it and never closes the original. */
-  connection: Redis;
+  connection: RedisClient;
   queueName: string;
   /** Jobs run at once in this process. */
   concurrency: number;
-  handlers: ImageJobHandlers;
   /** Shown in CLIENT LIST, bull-board and each job's `processedBy`. Default `<hostname>-<pid>`. */
   name?: string;
-  /** BullMQ key prefix. Default `bull`. */
+  /** Base of the queue's hash-tagged key prefix. Default `bull`. */
   prefix?: string;
   /**
    * How long a job's lock lives without renewal; renewed every half of it. A
@@ -33,9 +36,11 @@ export interface ImageWorkerOptions {
   maxStalledCount?: number;
   /** Time after aborting in-flight jobs at the deadline for them to be handed back. Default 2 000 ms. */
   handBackGraceMs?: number;
+  /** Length the event stream is trimmed to when this worker appends to it; keep it the producers'. Default 100 000. */
+  eventsMaxLen?: number;
   logger?: QueueLogger;
   /** Called for every job transition, for metrics and logs. */
-  onJobEvent?: (event: ImageJobEvent) => void;
+  onJobEvent?: (event: WorkerJobEvent) => void;
 }
 
 export interface WorkerHandle {
@@ -48,23 +53,32 @@ export interface WorkerHandle {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Starts a worker that runs catalog jobs from one queue with the given handlers. */
-export async function createImageWorker(options: ImageWorkerOptions): Promise<WorkerHandle> {
-  const missing = IMAGE_JOB_NAMES.filter((name) => typeof options.handlers[name] !== 'function');
-  if (missing.length > 0) throw new Error(`image worker has no handler for ${missing.join(', ')}`);
+/** Starts a worker that runs one catalog's jobs from one queue. */
+export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOptions<C>): Promise<WorkerHandle> {
+  // Types already demand every handler; this catches a map assembled at run time.
+  const missing = jobNames(options.catalog).filter((name) => typeof options.handlers[name] !== 'function');
+  if (missing.length > 0) throw new Error(`job worker has no handler for ${missing.join(', ')}`);
   const logger = options.logger ?? silentLogger;
   const name = options.name ?? `${hostname()}-${process.pid}`;
   // Own connection, so a forced disconnect at shutdown never touches the caller's.
-  const connection = options.connection.duplicate({ connectionName: `imageforge:worker:${name}` });
+  const connection = duplicateConnection(options.connection, `imageforge:worker:${name}`);
   connection.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
 
-  const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
+  const prefix = queuePrefix(options.prefix ?? DEFAULT_QUEUE_PREFIX, options.queueName);
   const queueKeys = new QueueKeys(prefix);
   const keys = { toKey: (type: string) => queueKeys.toKey(options.queueName, type) };
-  const processor = createImageJobProcessor({
+  const events = new QueueEventsProducer(options.queueName, { connection, prefix });
+  const eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAX_LEN;
+  const processor = createJobProcessor({
+    catalog: options.catalog,
     handlers: options.handlers,
     connection,
     queue: keys,
+    publishPartialImage: (jobId, partial) =>
+      events.publishEvent(
+        { eventName: PARTIAL_IMAGE_EVENT, jobId, key: partial.key, imageIndex: String(partial.imageIndex), partialIndex: String(partial.partialIndex) },
+        eventsMaxLen,
+      ),
     onJobEvent: options.onJobEvent ?? (() => undefined),
   });
   const worker = new Worker(options.queueName, processor, {
@@ -108,7 +122,9 @@ export async function createImageWorker(options: ImageWorkerOptions): Promise<Wo
         }
       }
       await subscriber.close();
-      connection.disconnect();
+      await settlesWithin(events.close(), 1_000);
+      // worker.disconnect() may have ended it already; disconnecting again arms a socket timer nothing clears.
+      if (connection.status !== 'end') connection.disconnect();
     })();
     return closing;
   };

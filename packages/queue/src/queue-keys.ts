@@ -1,5 +1,15 @@
-/** Default BullMQ key prefix; keep it unless several deployments share one Redis. */
+/** Default base of every queue's key prefix; change it only when deployments share one Redis. */
 export const DEFAULT_QUEUE_PREFIX = 'bull';
+
+/**
+ * BullMQ key prefix of one queue: `bull:{images}` gives keys like
+ * `bull:{images}:images:wait`. Redis Cluster hashes only the part in braces, so
+ * every key of a queue lands in one slot (which BullMQ's scripts require), while
+ * different queues spread over the shards.
+ */
+export function queuePrefix(base: string, queueName: string): string {
+  return `${base}:{${queueName}}`;
+}
 
 export class InvalidJobIdError extends Error {
   override readonly name = 'InvalidJobIdError';

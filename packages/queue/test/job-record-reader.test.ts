@@ -1,7 +1,7 @@
-import { createImageWorker, ImageJobQueue, readImageJobStatus, type ImageJobHandlers, type WorkerHandle } from '../src';
-import { deferred, generatePayload, handlersFrom, newJobId, resultFor, waitFor, useQueueUnderTest } from './queue-test-kit';
+import { readJobRecord, type WorkerHandle } from '../src';
+import { deferred, generatePayload, handlersFrom, newJobId, resultFor, waitFor, useQueueUnderTest, startImageWorker, readImageRecord, type ImageJobQueue, type ImageJobHandlers } from './queue-test-kit';
 
-describe(readImageJobStatus.name, () => {
+describe(readJobRecord.name, () => {
   const { redis, pool, cleanups, current } = useQueueUnderTest('status');
   let queueName: string;
   let queues: ImageJobQueue;
@@ -10,7 +10,7 @@ describe(readImageJobStatus.name, () => {
   });
 
   async function startWorker(handlers: ImageJobHandlers): Promise<WorkerHandle> {
-    const handle = await createImageWorker({ connection: pool.consumer(redis.url), queueName, concurrency: 1, handlers });
+    const handle = await startImageWorker({ connection: pool.consumer(redis.url), queueName, concurrency: 1, handlers });
     cleanups.push(() => handle.close(1_000));
     return handle;
   }
@@ -31,20 +31,20 @@ describe(readImageJobStatus.name, () => {
     const payload = generatePayload('progress please');
     const queue = queues.queue(queueName);
 
-    await queues.enqueue('image.generate', payload, { queue: queueName, jobId });
-    const queued = await readImageJobStatus(queue, jobId);
-    expect(queued).toMatchObject({ id: jobId, name: 'image.generate', status: 'queued', progress: 0, attemptsMade: 0, data: payload });
+    await queues.enqueue({ queue: queueName, name: 'image.generate', payload, jobId });
+    const queued = await readImageRecord(queue, jobId);
+    expect(queued).toMatchObject({ id: jobId, name: 'image.generate', status: 'queued', progress: 0, attemptsMade: 0, payload });
     expect(queued?.startedAt).toBeUndefined();
 
     handle.worker.resume();
     await progressed.promise;
-    const running = await readImageJobStatus(queue, jobId);
+    const running = await readImageRecord(queue, jobId);
     expect(running).toMatchObject({ status: 'in_progress', progress: 40 });
     expect(running?.startedAt).toBeGreaterThanOrEqual(queued?.createdAt ?? Infinity);
 
     release.resolve();
-    await waitFor(async () => (await readImageJobStatus(queue, jobId))?.status === 'succeeded', 5_000, 'job to succeed');
-    const done = await readImageJobStatus(queue, jobId);
+    await waitFor(async () => (await readImageRecord(queue, jobId))?.status === 'succeeded', 5_000, 'job to succeed');
+    const done = await readImageRecord(queue, jobId);
     expect(done).toMatchObject({ status: 'succeeded', progress: 100, attemptsMade: 1, result: { images: [{ key: `jobs/${jobId}/output/0.png` }] } });
     expect(done?.finishedAt).toBeGreaterThanOrEqual(running?.startedAt ?? Infinity);
   });
@@ -55,16 +55,16 @@ describe(readImageJobStatus.name, () => {
     }));
     const jobId = newJobId();
 
-    await queues.enqueue('image.generate', generatePayload(), { queue: queueName, jobId });
+    await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId });
     await waitFor(async () => (await queues.queue(queueName).getJobState(jobId)) === 'delayed', 5_000, 'retry backoff');
 
-    const status = await readImageJobStatus(queues.queue(queueName), jobId);
+    const status = await readImageRecord(queues.queue(queueName), jobId);
     expect(status).toMatchObject({ status: 'queued', attemptsMade: 1 });
     expect(status?.error).toBeUndefined();
     expect(status?.finishedAt).toBeUndefined();
   });
 
   it('answers null for a job that does not exist', async () => {
-    expect(await readImageJobStatus(queues.queue(queueName), newJobId())).toBeNull();
+    expect(await readImageRecord(queues.queue(queueName), newJobId())).toBeNull();
   });
 });

@@ -1,0 +1,24 @@
+import { toImagesResponse, type ImagesResponse } from '@imageforge/contracts';
+import type { ImageJobPayload, ImageJobResult } from '@imageforge/jobs';
+import type { ObjectStorage } from '@imageforge/storage';
+
+/**
+ * The body the sync call returns for a finished job: the stored images become links
+ * or base64 as the caller asked, then contracts' renderer applies OpenAI's rules.
+ * Links are signed on every call, so a poll long after completion gets fresh ones.
+ */
+export async function renderImagesResponse(
+  payload: ImageJobPayload,
+  result: ImageJobResult,
+  storage: ObjectStorage,
+  urlTtlSeconds: number,
+): Promise<ImagesResponse> {
+  const data = await Promise.all(
+    result.images.map(async (image) =>
+      payload.params.responseFormat === 'b64_json'
+        ? { b64_json: (await storage.get(image.key)).toString('base64') }
+        : { url: await storage.signedUrl(image.key, { expiresInSeconds: urlTtlSeconds }) },
+    ),
+  );
+  return toImagesResponse({ params: payload.params, prompt: 'prompt' in payload ? payload.prompt : undefined, facts: result, data });
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineJobCatalog, type JobName, type JobPayload, type JobResult } from '../job-catalog';
+
+/** Queue the maintenance jobs run on, apart from the GPU queues so a sweep never waits behind inference. */
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+export const StorageSweepPayloadSchema = z.object({
+  /** Objects younger than this are left alone: inputs are stored moments before their job is added. */
+  minAgeSeconds: z.number().int().positive(),
+  /** Keys listed per storage page, and job ids looked up per Redis round trip. */
+  pageSize: z.number().int().min(1).max(1_000).default(500),
+});
+
+export const StorageSweepResultSchema = z.object({
+  /** Objects looked at. */
+  scanned: z.number().int().nonnegative(),
+  /** Objects deleted because no queue holds their job any more (removed by retention, or never added). */
+  deleted: z.number().int().nonnegative(),
+});
+
+export const maintenanceJobCatalog = defineJobCatalog({
+  'maintenance.sweep': {
+    operation: 'sweep',
+    payload: StorageSweepPayloadSchema,
+    result: StorageSweepResultSchema,
+    // One attempt: the next scheduled sweep is the retry, and a sweep cut short leaves nothing half done.
+    options: {
+      attempts: 1,
+      backoff: { type: 'fixed', delay: 1_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 200 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 200 },
+    },
+  },
+});
+
+export type MaintenanceJobCatalog = typeof maintenanceJobCatalog;
+export type MaintenanceJobName = JobName<MaintenanceJobCatalog>;
+export type StorageSweepPayload = JobPayload<MaintenanceJobCatalog, 'maintenance.sweep'>;
+export type StorageSweepResult = JobResult<MaintenanceJobCatalog, 'maintenance.sweep'>;

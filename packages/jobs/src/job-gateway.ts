@@ -1,0 +1,52 @@
+import type { JobCatalog, JobLane, JobName, JobPayload, JobResult } from './job-catalog';
+import type { AnyJobRecord, JobOutcome } from './job-record';
+
+/** One job to add; the producer's whole say over it. */
+export interface EnqueueRequest<C extends JobCatalog, N extends JobName<C> = JobName<C>> {
+  queue: string;
+  name: N;
+  payload: JobPayload<C, N>;
+  /** Caller-chosen, so a waiter can be registered before the job exists. */
+  jobId: string;
+  /** Default `interactive`. */
+  lane?: JobLane;
+  /** BullMQ priority (1 runs first); overrides the lane's. */
+  priority?: number;
+  /** Milliseconds before the job may start. */
+  delay?: number;
+}
+
+export interface EnqueuedJob {
+  /** Unix milliseconds: the creation time polls will report. */
+  createdAt: number;
+}
+
+export interface JobWaiter<R> {
+  /** Resolves with the job's outcome; rejects with WaiterClosedError (shutdown) or JobMissingError. */
+  promise: Promise<JobOutcome<R>>;
+  /** Stops waiting (the caller gave up); the promise then never settles. */
+  cancel(): void;
+}
+
+export type CancelOutcome =
+  /** It had not started (waiting, delayed or between retries): it is now cancelled. */
+  | 'cancelled'
+  /** A worker is running it and was told to abort; it ends cancelled unless it finishes first. */
+  | 'cancelling'
+  | 'already_finished'
+  | 'not_found';
+
+/**
+ * What a service needs from the job queue, for any catalog. The BullMQ gateway in the
+ * queue package implements it; the in-memory one in the testing package lets services
+ * and the API be unit-tested without Redis.
+ */
+export interface JobGateway<C extends JobCatalog> {
+  /** Register BEFORE `enqueue`, so a fast completion cannot be missed. */
+  watch<N extends JobName<C>>(job: { queue: string; jobId: string; name: N }): JobWaiter<JobResult<C, N>>;
+  /** Parses the payload with the catalog (nothing is queued when it does not parse), then adds the job. */
+  enqueue<N extends JobName<C>>(request: EnqueueRequest<C, N>): Promise<EnqueuedJob>;
+  /** The job in whichever queue holds it, or null. */
+  read(jobId: string): Promise<AnyJobRecord<C> | null>;
+  cancel(jobId: string): Promise<CancelOutcome>;
+}

@@ -1,0 +1,2 @@
+export * from './storage-sweep.handler';
+export * from './maintenance-job-handlers';

@@ -1,0 +1,33 @@
+import type { Queue } from 'bullmq';
+import { isJobName, type AnyJobRecord, type JobCatalog } from '@imageforge/jobs';
+import { progressPercent, statusOf } from './job-state';
+
+/**
+ * The job as services report it, or null when there is no such job (or it is not a
+ * job of this catalog). The payload is not parsed again: it was parsed when queued,
+ * and catalogs only ever add optional fields, so an older payload still has every
+ * field a reader relies on.
+ */
+export async function readJobRecord<C extends JobCatalog>(catalog: C, queue: Queue, jobId: string): Promise<AnyJobRecord<C> | null> {
+  // State first: a job read after `completed` always carries its return value,
+  // while the other order can pair `completed` with a hash read before it finished.
+  const state = await queue.getJobState(jobId);
+  const job = await queue.getJob(jobId);
+  if (!job || !job.id || !isJobName(catalog, job.name)) return null;
+  const status = statusOf(state, job.failedReason);
+  const record = {
+    id: job.id,
+    name: job.name,
+    queue: queue.name,
+    status,
+    progress: status === 'succeeded' ? 100 : progressPercent(job.progress),
+    createdAt: job.timestamp,
+    attemptsMade: job.attemptsMade,
+    payload: job.data,
+    ...(job.processedOn ? { startedAt: job.processedOn } : {}),
+    ...(job.finishedOn && status !== 'in_progress' && status !== 'queued' ? { finishedAt: job.finishedOn } : {}),
+    ...(status === 'succeeded' && job.returnvalue !== null && job.returnvalue !== undefined ? { result: job.returnvalue } : {}),
+    ...(status === 'failed' || status === 'cancelled' ? { error: { message: job.failedReason || 'unknown failure' } } : {}),
+  };
+  return record as AnyJobRecord<C>;
+}

@@ -1,0 +1,29 @@
+import type { JobStatus } from '@imageforge/jobs';
+import { isCancelledReason } from './job-cancellation';
+
+const STATE_TO_STATUS: Readonly<Record<string, JobStatus>> = {
+  waiting: 'queued',
+  delayed: 'queued',
+  prioritized: 'queued',
+  'waiting-children': 'queued',
+  active: 'in_progress',
+  completed: 'succeeded',
+  failed: 'failed',
+};
+
+/**
+ * The one translation from BullMQ's states to job statuses. A cancelled job is a
+ * failed one whose reason carries the cancel marker: BullMQ has no cancelled state,
+ * and keeping the job (rather than removing it) is what lets polls report it.
+ */
+export function statusOf(state: string, failedReason: string | null | undefined): JobStatus {
+  const status = STATE_TO_STATUS[state] ?? 'queued';
+  return status === 'failed' && isCancelledReason(failedReason) ? 'cancelled' : status;
+}
+
+/** Progress as stored by `updateProgress`: a number, or an object with `percent`. */
+export function progressPercent(progress: unknown): number {
+  const value = typeof progress === 'object' && progress !== null ? (progress as { percent?: unknown }).percent : progress;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 0;
+  return Math.min(100, Math.max(0, Math.round(value)));
+}
