@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RedisServerProcess } from '@imageforge/embedded-redis';
-import { ChildService } from './child-service';
+import { ChildService, describeExit, type ChildExit } from './child-service';
 import { parseStackEnv } from './stack-config';
 
 /**
  * `pnpm start`: the whole stack on embedded defaults — its own redis-server when
- * REDIS_URL is unset, local file storage under DATA_DIR, one API and one worker.
+ * neither REDIS_URL nor REDIS_CLUSTER_NODES is set, local file storage under
+ * DATA_DIR, one API and one worker.
  */
 async function main(): Promise<void> {
   const env = parseStackEnv(process.env);
@@ -15,37 +16,61 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
 
   let redis: RedisServerProcess | undefined;
-  let redisUrl = env.REDIS_URL;
-  if (!redisUrl) {
-    redis = await RedisServerProcess.start({ dataDir: join(dataDir, 'redis'), appendOnly: true });
-    redisUrl = redis.url;
-    console.log(`[stack] started redis-server on ${redisUrl} (AOF in ${join(dataDir, 'redis')})`);
+  if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+    // Its own process group, like the API and the worker: Ctrl-C must not stop it before them.
+    redis = await RedisServerProcess.start({ dataDir: join(dataDir, 'redis'), appendOnly: true, detached: true });
+    console.log(`[stack] started redis-server on ${redis.url} (AOF in ${join(dataDir, 'redis')})`);
   }
 
   const shared: NodeJS.ProcessEnv = {
     ...process.env,
-    REDIS_URL: redisUrl,
+    ...(redis ? { REDIS_URL: redis.url } : {}),
     STORAGE_LOCAL_DIR: env.STORAGE_LOCAL_DIR ?? join(dataDir, 'objects'),
     STORAGE_SIGNING_SECRET: env.STORAGE_SIGNING_SECRET ?? signingSecret(dataDir),
   };
   const root = resolve(__dirname, '../../..');
+  let redisStopped = false;
   const worker = new ChildService('worker', join(root, 'apps/worker/src/main.ts'), shared);
   const api = new ChildService('api', join(root, 'apps/api/src/main.ts'), { ...shared, PORT: String(env.PORT) });
+  const services = [api, worker];
+  // The children run in process groups of their own, so nothing else takes them down with the launcher.
+  process.on('exit', () => {
+    for (const service of services) service.kill();
+    if (redis?.pid && !redisStopped) {
+      try {
+        process.kill(redis.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+  console.log(`[stack] started worker (pid ${worker.pid}) and api (pid ${api.pid}, port ${env.PORT})`);
 
   let stopping = false;
-  const stop = async (code: number) => {
+  /** Stops everything in order; exits `code`, or non-zero if a service did not stop cleanly. */
+  const stop = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
+    let exitCode = code;
+    console.log(`[stack] ${reason}; stopping`);
     // Stop taking requests first, then let the worker finish or hand back its jobs, then Redis.
-    await api.stop(env.SHUTDOWN_TIMEOUT_MS);
-    await worker.stop(env.SHUTDOWN_TIMEOUT_MS);
+    for (const service of services) {
+      const exit = await service.stop(env.SHUTDOWN_TIMEOUT_MS);
+      if (exit.code !== 0) {
+        console.error(`[stack] ${service.name} stopped with ${describeExit(exit)}`);
+        if (exitCode === 0) exitCode = 1;
+      }
+    }
     await redis?.stop();
-    process.exit(code);
+    redisStopped = true;
+    console.log(`[stack] stopped${exitCode === 0 ? '' : ` (exit code ${exitCode})`}`);
+    process.exit(exitCode);
   };
-  process.on('SIGTERM', () => void stop(0));
-  process.on('SIGINT', () => void stop(0));
-  void api.exited.then((code) => stop(code ?? 1));
-  void worker.exited.then((code) => stop(code ?? 1));
+  // A repeated signal (pnpm passes the terminal's SIGINT on as a second one) changes nothing.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(`received ${signal}`, 0));
+  for (const service of services) {
+    void service.exited.then((exit: ChildExit) => stop(`${service.name} exited unexpectedly with ${describeExit(exit)}`, exit.code || 1));
+  }
 }
 
 /** Kept on disk so signed links stay valid across restarts. */

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { parseEnvironment } from '@imageforge/env-config';
+import { parseEnvironment, redisEnvProblems, redisEnvShape } from '@imageforge/env-config';
 
 /**
  * The launcher's own settings. Every other variable (API_KEYS, STORAGE_DRIVER,
  * S3_*, MODEL_REGISTRY_PATH, …) passes through to the API and worker unchanged.
  */
 export const StackEnvSchema = z.object({
-  /** External Redis; unset: a redis-server child process on a free loopback port. */
-  REDIS_URL: z.string().url().optional(),
+  /** An external Redis (REDIS_URL) or Redis Cluster (REDIS_CLUSTER_NODES); neither: a redis-server child on a free loopback port. */
+  ...redisEnvShape,
   /** Where the embedded Redis (AOF) and local object storage keep their files. */
   DATA_DIR: z.string().min(1).default('./.data'),
   /** Port of the API. */
@@ -22,5 +22,5 @@ export const StackEnvSchema = z.object({
 export type StackEnv = z.infer<typeof StackEnvSchema>;
 
 export function parseStackEnv(env: Record<string, string | undefined>): StackEnv {
-  return parseEnvironment(StackEnvSchema, env, { what: 'launcher' });
+  return parseEnvironment(StackEnvSchema, env, { what: 'launcher', crossChecks: (present) => redisEnvProblems(present, { required: false }) });
 }
