@@ -49,25 +49,6 @@ const methods = {
     return { jobs: completed, elapsedMs: finishedAt - started };
   },
 
-  /**
-   * Stands in for the service's worker with no engine: completes every job with a
-   * result captured from a real run (same stored image), so the API and queue are
-   * measured without the engine's CPU.
-   */
-  async replay(params: { redisUrl: string; queueName: string; prefix: string; concurrency: number; delayMs: number; result: Record<string, unknown> }): Promise<void> {
-    await stopWorker();
-    const processor = async () => {
-      if (params.delayMs > 0) await sleep(params.delayMs);
-      return { ...params.result, finishedAt: Date.now() };
-    };
-    worker = new Worker(params.queueName, processor, {
-      connection: { url: params.redisUrl, maxRetriesPerRequest: null },
-      prefix: params.prefix,
-      concurrency: params.concurrency,
-    });
-    await worker.waitUntilReady();
-  },
-
   stop: stopWorker,
 };
 

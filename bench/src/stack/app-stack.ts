@@ -8,6 +8,10 @@ import { ServiceProcess } from './service-process';
 export interface BenchModel {
   id: string;
   delayMsPerImage?: number;
+  /** Validation profile. Default `dall-e-2` (BENCH_PROFILE). */
+  profile?: 'dall-e-2' | 'gpt-image';
+  /** Synthetic engine rendering. Default `procedural`. */
+  render?: 'procedural' | 'cached';
 }
 
 /**
@@ -115,5 +119,6 @@ export class AppStack {
 function registryEntry(model: BenchModel): Record<string, unknown> {
   const engine: Record<string, unknown> = { kind: 'synthetic' };
   if (model.delayMsPerImage !== undefined) engine.delayMsPerImage = model.delayMsPerImage;
-  return { id: model.id, profile: BENCH_PROFILE, queue: 'images', engine };
+  if (model.render !== undefined) engine.render = model.render;
+  return { id: model.id, profile: model.profile ?? BENCH_PROFILE, queue: 'images', engine };
 }

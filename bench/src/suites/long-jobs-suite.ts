@@ -2,37 +2,35 @@ import type { LongJobRun, LongJobsResult } from '../bench-results';
 import { readApiHeap } from '../stack/api-heap';
 import { shiftSummary } from '../stats/latency-summary';
 import { runTimeout } from './baseline-suite';
-import { ENGINE_FREE, swapInReplayWorker } from './replay-worker';
 import { withStack, type StackSession } from './stack-session';
 import type { SuiteContext } from './suite-context';
-import { errorHint } from './sync-suite';
+import { CACHED_ENGINE, errorHint } from './sync-suite';
 
 const SLOW_MODEL = 'bench-slow';
+const SLOW_CACHED_MODEL = 'bench-slow-cached';
 
 /**
  * GPU-length jobs: every image takes `longDelayMs`, so anything above that is what the
  * API, queue and worker add while `longWaiters` sync requests are held open. Measured
  * with the synthetic engine (which still paints and encodes on the worker's CPU) and
- * with an engine-free worker that only waits, as a worker driving a GPU would.
+ * with its cached rendering, which only waits, as a worker driving a GPU would.
  */
 export async function runLongJobsSuite(context: SuiteContext): Promise<LongJobsResult> {
   const { sizes } = context.options;
   // More worker slots than waiters, so no request queues behind another and all extra latency is overhead.
   const workerConcurrency = Math.max(256, sizes.longWaiters);
-  return withStack(context, { name: 'long', models: [{ id: SLOW_MODEL, delayMsPerImage: sizes.longDelayMs }], workerConcurrency }, async (session) => {
-    const runs = [await measure(context, session, 'synthetic engine')];
-    const replay = await swapInReplayWorker(context, session, { concurrency: workerConcurrency, delayMs: sizes.longDelayMs });
-    try {
-      runs.push(await measure(context, session, ENGINE_FREE));
-    } finally {
-      await replay.stop();
-    }
+  const models = [
+    { id: SLOW_MODEL, delayMsPerImage: sizes.longDelayMs },
+    { id: SLOW_CACHED_MODEL, delayMsPerImage: sizes.longDelayMs, render: 'cached' as const },
+  ];
+  return withStack(context, { name: 'long', models, workerConcurrency }, async (session) => {
+    const runs = [await measure(context, session, SLOW_MODEL, 'synthetic engine'), await measure(context, session, SLOW_CACHED_MODEL, CACHED_ENGINE)];
     const heap = await readApiHeap(session.stack);
     return { runs, delayMs: sizes.longDelayMs, heapSource: heap.source };
   });
 }
 
-async function measure(context: SuiteContext, session: StackSession, worker: string): Promise<LongJobRun> {
+async function measure(context: SuiteContext, session: StackSession, model: string, worker: string): Promise<LongJobRun> {
   const { sizes } = context.options;
   const loop = {
     concurrency: sizes.longWaiters,
@@ -43,7 +41,7 @@ async function measure(context: SuiteContext, session: StackSession, worker: str
     durationMs: sizes.longDurationMs,
     maxRequests: sizes.maxRequests,
   };
-  const body = session.body(SLOW_MODEL, 'url');
+  const body = session.body(model, 'url');
   const run = await session.load.call(
     'sync',
     { baseUrl: session.stack.baseUrl, apiKey: session.stack.apiKey, body, timeoutMs: sizes.longDelayMs + 30_000, loop },
