@@ -6,9 +6,10 @@ import { redisTargetFromEnv } from '@imageforge/env-config';
 import { ImageJobQueryService, ImageSubmissionService } from '@imageforge/image-service';
 import { imageJobCatalog } from '@imageforge/jobs';
 import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
-import { LocalObjectStorage } from '@imageforge/storage';
+import { createStorageProbe, LocalObjectStorage } from '@imageforge/storage';
 import type { ApiEnv } from './api-config';
 import { createAdminDashboard } from './admin-dashboard';
+import { answerClientError } from './client-error';
 import { createApp } from './create-app';
 import { createObjectStorage, storageConfigFromEnv } from './storage-from-env';
 
@@ -37,6 +38,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   const waiters = new CompletionWaiters({ events, connection: consumer, queueNames, prefix, logger });
 
   const server = createServer();
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());
@@ -56,7 +58,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
       redis: async () => {
         await producer.ping();
       },
-      storage: () => storage.ping(),
+      storage: createStorageProbe(storage),
     },
     metrics: {
       syncWaiters: () => waiters.size,
@@ -90,8 +92,12 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
       server.closeIdleConnections();
       waiters.close();
       await events.close();
+      // A keep-alive socket whose answer just went out would otherwise hold the close open until the
+      // deadline: close each one as soon as it is idle, so a restart lasts as long as the work in flight.
+      const idle = setInterval(() => server.closeIdleConnections(), 25);
       const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
       await closed;
+      clearInterval(idle);
       clearTimeout(timer);
       await queue.close();
       if ('close' in storage && typeof storage.close === 'function') storage.close();

@@ -31,6 +31,8 @@ export interface ImageStackOptions {
   withoutWorker?: boolean;
   /** `cluster`: a 3-master Redis Cluster, reached through REDIS_CLUSTER_NODES. Default: one redis-server. */
   redis?: 'server' | 'cluster';
+  /** The API's logger, for tests that read what it logs. Default: silent. */
+  apiLogger?: pino.Logger;
 }
 
 export const API_KEY = 'sk-test-0123456789abcdef';
@@ -121,7 +123,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
         ...storageEnv,
         ...options.apiEnv,
       }),
-      silent,
+      options.apiLogger ?? silent,
     );
     if (!options.withoutWorker) await startWorkerProcess();
   });

@@ -64,6 +64,23 @@ export class PayloadTooLargeError extends ApiError {
   readonly type = 'invalid_request_error';
 }
 
+/**
+ * A client error of a status the SDK has no class of its own for (415, 431, …), or
+ * one raised by a parser below our code (a broken gzip body, an undecodable path):
+ * still OpenAI's body, with the status it was raised with.
+ */
+export class ClientRequestError extends ApiError {
+  readonly type = 'invalid_request_error';
+
+  constructor(
+    readonly status: number,
+    message: string,
+    options: ApiErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
 export class RateLimitError extends ApiError {
   readonly status = 429;
   readonly type = 'requests';

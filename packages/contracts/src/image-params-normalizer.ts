@@ -20,6 +20,9 @@ export const PROMPT_REQUEST_FIELDS = [
   'stream',
 ] as const;
 
+/** Longest `user` accepted: an end-user identifier, not a document. */
+export const USER_MAX_LENGTH = 256;
+
 export interface NormalizedRequest {
   params: NormalizedImageParams;
   /** The size was `auto`: width/height follow the first input image once it is known. */
@@ -141,7 +144,8 @@ export function normalizeImageParams(
     style,
     responseFormat,
     ...output,
-    user: fields.string('user'),
+    // OpenAI documents no bound; without one a caller could store a megabyte in every job in Redis.
+    user: fields.string('user', USER_MAX_LENGTH),
     seed: fields.integer('seed', { min: 0, max: Number.MAX_SAFE_INTEGER }),
   });
   return { params, autoSize };

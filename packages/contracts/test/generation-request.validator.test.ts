@@ -150,6 +150,7 @@ describe(validateGenerationRequest.name, () => {
       [{ size: 1024 }, 'size', 'invalid_type', "Invalid type for 'size': expected a string, but got an integer instead."],
       [{ response_format: 'jpeg' }, 'response_format', 'invalid_value', "Invalid value: 'jpeg'. Supported values are: 'url' and 'b64_json'."],
       [{ user: ['a'] }, 'user', 'invalid_type', "Invalid type for 'user': expected a string, but got an array instead."],
+      [{ user: 'u'.repeat(257) }, 'user', 'string_above_max_length', "Invalid 'user': string too long. Expected a string with maximum length 256, but got a string with length 257 instead."],
       [{ seed: -1 }, 'seed', 'integer_below_min_value', "-1 is less than the minimum of 0 - 'seed'"],
       [{ seed: 'lucky' }, 'seed', 'invalid_type', "Invalid type for 'seed': expected an integer, but got a string instead."],
       [{ foo: 1 }, 'foo', 'unknown_parameter', "Unknown parameter: 'foo'."],

@@ -1,11 +1,12 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { constants, readFile as readFileCallback } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { walkKeys } from './local-key-walk';
 import {
   assertValidKey,
   ObjectNotFoundError,
+  StorageUnavailableError,
   type ListOptions,
   type ListPage,
   type ObjectStorage,
@@ -54,8 +55,12 @@ export class LocalObjectStorage implements ObjectStorage {
     assertValidKey(key);
     // Data first: a reader racing an overwrite may pair new bytes with the old type for an instant, but
     // never sees a type without bytes.
-    await this.writeAtomically(this.objectPath(key), body);
-    await this.writeAtomically(this.metaPath(key), JSON.stringify({ contentType: options.contentType }));
+    try {
+      await this.writeAtomically(this.objectPath(key), body);
+      await this.writeAtomically(this.metaPath(key), JSON.stringify({ contentType: options.contentType }));
+    } catch (error) {
+      throw new StorageUnavailableError('put', key, error);
+    }
   }
 
   async get(key: string): Promise<Buffer> {
@@ -64,7 +69,7 @@ export class LocalObjectStorage implements ObjectStorage {
       return await readWholeFile(this.objectPath(key));
     } catch (error) {
       if (isMissing(error)) throw new ObjectNotFoundError(key);
-      throw error;
+      throw new StorageUnavailableError('get', key, error);
     }
   }
 
@@ -86,6 +91,9 @@ export class LocalObjectStorage implements ObjectStorage {
     assertValidKey(key);
     await rm(this.objectPath(key), { force: true });
     await rm(this.metaPath(key), { force: true });
+    // Keys nest (jobs/<id>/input/…): without this, every deleted job would leave its folders behind.
+    await pruneEmptyParents(dirname(this.objectPath(key)), join(this.root, 'objects'));
+    await pruneEmptyParents(dirname(this.metaPath(key)), join(this.root, 'meta'));
   }
 
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
@@ -147,7 +155,12 @@ export class LocalObjectStorage implements ObjectStorage {
     await mkdir(dirname(path), { recursive: true });
     try {
       await writeFile(tmpPath, data);
-      await rename(tmpPath, path);
+      await rename(tmpPath, path).catch(async (error: NodeJS.ErrnoException) => {
+        // A delete of the folder's last other object may have pruned it in between: make it again, once.
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(dirname(path), { recursive: true });
+        await rename(tmpPath, path);
+      });
     } catch (error) {
       await rm(tmpPath, { force: true });
       throw error;
@@ -172,6 +185,18 @@ function readWholeFile(path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     readFileCallback(path, (error, data) => (error ? reject(error) : resolve(data)));
   });
+}
+
+/** Removes `dir` and its parents while they are empty, stopping below `stopAt`. */
+async function pruneEmptyParents(dir: string, stopAt: string): Promise<void> {
+  for (let current = dir; current.startsWith(`${stopAt}/`); current = dirname(current)) {
+    try {
+      await rmdir(current);
+    } catch {
+      // Not empty (or already gone, or written to meanwhile): the folders above stay too.
+      return;
+    }
+  }
 }
 
 function isMissing(error: unknown): boolean {

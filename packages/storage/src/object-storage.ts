@@ -65,6 +65,22 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
+/**
+ * The store could not be written or read (disk full or read-only, S3 down or refusing).
+ * A fault of the moment: the API answers it with a retryable 503, a worker lets the
+ * queue retry the job.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+  constructor(
+    readonly operation: 'put' | 'get' | 'head' | 'delete' | 'list',
+    readonly key: string,
+    cause: unknown,
+  ) {
+    super(`storage ${operation} of ${key} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /** Keys are built by our code, but reject anything that could escape a directory or bucket prefix. */
 export function assertValidKey(key: string): void {
   if (key.length === 0 || key.length > 512 || key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '') || /[\\\0]/.test(key)) {

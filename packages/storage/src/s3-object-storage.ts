@@ -15,6 +15,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   assertValidKey,
   ObjectNotFoundError,
+  StorageUnavailableError,
   type ListOptions,
   type ListPage,
   type ObjectStorage,
@@ -76,15 +77,18 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   async put(key: string, body: Buffer, options: PutOptions): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        Body: body,
-        ContentLength: body.length,
-        ContentType: options.contentType,
-      }),
-    );
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.objectKey(key),
+      Body: body,
+      ContentLength: body.length,
+      ContentType: options.contentType,
+    });
+    try {
+      await this.client.send(command);
+    } catch (error) {
+      throw new StorageUnavailableError('put', key, error);
+    }
   }
 
   async get(key: string): Promise<Buffer> {
@@ -94,7 +98,7 @@ export class S3ObjectStorage implements ObjectStorage {
       return Buffer.from(await response.Body.transformToByteArray());
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(key);
-      throw error;
+      throw new StorageUnavailableError('get', key, error);
     }
   }
 

@@ -3,3 +3,4 @@ export { findFreePort, RedisClusterProcess, RedisServerProcess } from '@imagefor
 export type { RedisClusterNodeAddress, RedisClusterOptions } from '@imageforge/embedded-redis';
 export * from './s3-harness';
 export * from './in-memory-job-gateway';
+export * from './http-fuzz';

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import {
   ApiError,
+  ClientRequestError,
   InternalError,
   InvalidRequestError,
   NotFoundError,
@@ -10,7 +11,8 @@ import {
   ServiceUnavailableError,
 } from '@imageforge/contracts';
 import { isRedisUnavailableError } from '@imageforge/queue';
-import { translateMulterError } from '../uploads/multipart-errors';
+import { StorageUnavailableError } from '@imageforge/storage';
+import { isClientAbort, translateMulterError } from '../uploads/multipart-errors';
 
 const JSON_PARSE_MESSAGE =
   "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
@@ -45,7 +47,31 @@ export function toApiError(error: unknown): ApiError | null {
   if (isRedisUnavailableError(error)) {
     return new ServiceUnavailableError('The job queue is unavailable right now. Please retry shortly.', { code: 'queue_unavailable' });
   }
+  if (error instanceof StorageUnavailableError) {
+    return new ServiceUnavailableError('Image storage is unavailable right now. Please retry shortly.', {
+      code: 'storage_unavailable',
+      headers: { 'x-should-retry': 'true' },
+    });
+  }
+  // Anything else that already says it is the client's fault: zlib on a body that is not what its
+  // Content-Encoding claims, the router on a path that does not percent-decode, any http-errors error.
+  const status = http?.status ?? http?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return clientError(status, error);
   return null;
+}
+
+function clientError(status: number, error: unknown): ApiError {
+  const detail = error instanceof Error && error.message ? ` (${error.message})` : '';
+  switch (status) {
+    case 404:
+      return new NotFoundError(`Not found${detail}.`, { code: 'not_found' });
+    case 413:
+      return new PayloadTooLargeError('The request body is too large.', { code: 'request_too_large' });
+    case 400:
+      return new InvalidRequestError(`The request could not be read${detail}.`, { code: 'invalid_request' });
+    default:
+      return new ClientRequestError(status, `The request was refused${detail}.`, { code: 'invalid_request' });
+  }
 }
 
 /** OpenAI's answer for a path it does not serve, word for word. */
@@ -62,6 +88,12 @@ export function notFoundRoute(req: Request, _res: Response, next: NextFunction):
 export function createErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const requestId = String(res.locals.requestId ?? '');
+    if (isClientAbort(error)) {
+      // An everyday event (a closed tab, a cancelled upload), not a server fault; nobody is left to answer.
+      logger.info({ requestId, method: req.method, path: req.path }, 'client went away before its request was read');
+      if (!res.headersSent && !res.destroyed) res.status(400).json(toApiError(error)?.toBody());
+      return;
+    }
     let apiError = toApiError(error);
     if (!apiError) {
       logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');
