@@ -24,7 +24,7 @@ async function startStack(how: 'node' | 'pnpm', extraEnv: Record<string, string>
   const dataDir = mkdtempSync(join(tmpdir(), 'imageforge-stack-'));
   const port = await findFreePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv };
-  for (const name of ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'QUEUE_PREFIX', 'API_KEYS', 'STORAGE_DRIVER', 'STORAGE_LOCAL_DIR', 'STORAGE_SIGNING_SECRET', 'MODEL_REGISTRY_PATH']) {
+  for (const name of ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'QUEUE_PREFIX', 'SHUTDOWN_TIMEOUT_MS', 'STACK_MAX_RESTARTS', 'API_KEYS', 'STORAGE_DRIVER', 'STORAGE_LOCAL_DIR', 'STORAGE_SIGNING_SECRET', 'MODEL_REGISTRY_PATH']) {
     if (!(name in extraEnv)) delete env[name];
   }
   const [command, args] = how === 'node' ? [process.execPath, ['--import', 'tsx', 'apps/stack/src/main.ts']] : ['pnpm', ['start']];
@@ -157,16 +157,48 @@ describe('pnpm start: the whole stack from one command', () => {
     }
   }, 40_000);
 
-  it('stops the rest and exits non-zero when a service crashes', async () => {
+  it('restarts a crashed worker while the API keeps serving, and the restarted one takes new jobs', async () => {
     const stack = await startStack('node');
-    const pids = stack.servicePids();
-    process.kill(pids.worker, 'SIGKILL');
+    try {
+      const pids = stack.servicePids();
+      process.kill(pids.worker, 'SIGKILL');
+      let restarted: RegExpExecArray | null = null;
+      for (let i = 0; i < 100 && !restarted; i++) {
+        expect((await fetch(`http://127.0.0.1:${stack.port}/healthz`)).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 50));
+        restarted = /restarted worker \(pid (\d+)\)/.exec(stack.output());
+      }
+      expect(stack.output()).toContain('worker exited unexpectedly with signal SIGKILL; restarting in 1000 ms');
+      expect(Number(restarted?.[1])).not.toBe(pids.worker);
+      expect(isAlive(pids.api)).toBe(true);
+      const response = await fetch(`http://127.0.0.1:${stack.port}/v1/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'after the crash', size: '256x256' }),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      stack.child.kill('SIGTERM');
+      expect(await exitOf(stack)).toBe(0);
+    }
+  }, 40_000);
+
+  it('gives up on a service that keeps crashing with one clear line, stops the rest and exits non-zero', async () => {
+    const stack = await startStack('node', { STACK_MAX_RESTARTS: '1' });
+    const first = stack.servicePids();
+    process.kill(first.worker, 'SIGKILL');
+    let second: RegExpExecArray | null = null;
+    for (let i = 0; i < 100 && !second; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      second = /restarted worker \(pid (\d+)\)/.exec(stack.output());
+    }
+    process.kill(Number(second?.[1]), 'SIGKILL');
     const code = await exitOf(stack);
 
     expect(code).toBe(1);
-    expect(stack.output()).toContain('worker exited unexpectedly with signal SIGKILL');
-    expect(isAlive(pids.api)).toBe(false);
-    expect(await fetch(`http://127.0.0.1:${stack.port}/healthz`).catch(() => 'down')).toBe('down');
+    expect(stack.output().match(/giving up/g)).toEqual(['giving up']);
+    expect(stack.output()).toContain('worker crashed 2 times within 60 s (last: signal SIGKILL); giving up');
+    expect(isAlive(first.api)).toBe(false);
   }, 40_000);
 
   it('starts no redis-server of its own when REDIS_CLUSTER_NODES names a Redis Cluster, and serves through it', async () => {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RedisServerProcess } from '@imageforge/embedded-redis';
-import { ChildService, describeExit, type ChildExit } from './child-service';
+import { describeExit } from './child-service';
+import { SupervisedService } from './supervised-service';
 import { parseStackEnv } from './stack-config';
 
 /**
@@ -30,9 +31,36 @@ async function main(): Promise<void> {
   };
   const root = resolve(__dirname, '../../..');
   let redisStopped = false;
-  const worker = new ChildService('worker', join(root, 'apps/worker/src/main.ts'), shared);
-  const api = new ChildService('api', join(root, 'apps/api/src/main.ts'), { ...shared, PORT: String(env.PORT) });
-  const services = [api, worker];
+  const policy = { maxRestarts: env.STACK_MAX_RESTARTS, windowMs: env.STACK_RESTART_WINDOW_MS, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+  const log = (line: string) => console.log(`[stack] ${line}`);
+  const services: SupervisedService[] = [];
+
+  let stopping = false;
+  /** Stops everything in order; exits `code`, or non-zero if a service did not stop cleanly. */
+  const stop = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    let exitCode = code;
+    log(`${reason}; stopping`);
+    // Stop taking requests first, then let the worker finish or hand back its jobs, then Redis.
+    for (const service of services) {
+      const exit = await service.stop(env.SHUTDOWN_TIMEOUT_MS);
+      if (exit.code !== 0) {
+        console.error(`[stack] ${service.name} stopped with ${describeExit(exit)}`);
+        if (exitCode === 0) exitCode = 1;
+      }
+    }
+    await redis?.stop();
+    redisStopped = true;
+    log(`stopped${exitCode === 0 ? '' : ` (exit code ${exitCode})`}`);
+    process.exit(exitCode);
+  };
+
+  const supervise = (name: string, entry: string, serviceEnv: NodeJS.ProcessEnv) =>
+    new SupervisedService({ name, entry: join(root, entry), env: serviceEnv, policy, log, onGiveUp: (exit) => void stop(`${name} kept crashing`, exit.code || 1) });
+  const api = supervise('api', 'apps/api/src/main.ts', { ...shared, PORT: String(env.PORT) });
+  const worker = supervise('worker', 'apps/worker/src/main.ts', shared);
+  services.push(api, worker);
   // The children run in process groups of their own, so nothing else takes them down with the launcher.
   process.on('exit', () => {
     for (const service of services) service.kill();
@@ -44,33 +72,10 @@ async function main(): Promise<void> {
       }
     }
   });
-  console.log(`[stack] started worker (pid ${worker.pid}) and api (pid ${api.pid}, port ${env.PORT})`);
+  log(`started worker (pid ${worker.pid}) and api (pid ${api.pid}, port ${env.PORT})`);
 
-  let stopping = false;
-  /** Stops everything in order; exits `code`, or non-zero if a service did not stop cleanly. */
-  const stop = async (reason: string, code: number) => {
-    if (stopping) return;
-    stopping = true;
-    let exitCode = code;
-    console.log(`[stack] ${reason}; stopping`);
-    // Stop taking requests first, then let the worker finish or hand back its jobs, then Redis.
-    for (const service of services) {
-      const exit = await service.stop(env.SHUTDOWN_TIMEOUT_MS);
-      if (exit.code !== 0) {
-        console.error(`[stack] ${service.name} stopped with ${describeExit(exit)}`);
-        if (exitCode === 0) exitCode = 1;
-      }
-    }
-    await redis?.stop();
-    redisStopped = true;
-    console.log(`[stack] stopped${exitCode === 0 ? '' : ` (exit code ${exitCode})`}`);
-    process.exit(exitCode);
-  };
   // A repeated signal (pnpm passes the terminal's SIGINT on as a second one) changes nothing.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(`received ${signal}`, 0));
-  for (const service of services) {
-    void service.exited.then((exit: ChildExit) => stop(`${service.name} exited unexpectedly with ${describeExit(exit)}`, exit.code || 1));
-  }
 }
 
 /** Kept on disk so signed links stay valid across restarts. */

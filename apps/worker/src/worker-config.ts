@@ -27,6 +27,12 @@ export const WorkerEnvSchema = z.object({
   WORKER_LOCK_DURATION_MS: positiveInt.min(1000).optional(),
   /** How often this worker looks for stalled jobs of crashed workers. Default 30000. */
   WORKER_STALLED_INTERVAL_MS: positiveInt.min(100).optional(),
+  /**
+   * Stalls (lost locks: a crashed or killed worker) a job survives before it fails. A crash is a stall,
+   * so at BullMQ's 1 a single SIGKILL (an OOM kill, a drained node) fails a job with attempts to spare;
+   * 2 lets a job outlive two crashes in a row, and a job that crashes every worker still stops after three runs.
+   */
+  WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).max(100).default(2),
   /** On SIGTERM/SIGINT, how long running jobs may take to finish before they are handed back. */
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
   ...modelEnvShape,
@@ -54,6 +60,7 @@ export interface WorkerConfig {
     concurrency: number;
     lockDurationMs: number | undefined;
     stalledIntervalMs: number | undefined;
+    maxStalledCount: number;
     shutdownTimeoutMs: number;
   };
   models: { registryPath: string | undefined; maxInputPixels: number };
@@ -83,6 +90,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
       concurrency: e.WORKER_CONCURRENCY,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
       shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
     },
     models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },

@@ -61,6 +61,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         prefix: config.queuePrefix,
         concurrency,
         name: config.worker.name,
+        maxStalledCount: config.worker.maxStalledCount,
         ...(config.worker.lockDurationMs !== undefined ? { lockDuration: config.worker.lockDurationMs } : {}),
         ...(config.worker.stalledIntervalMs !== undefined ? { stalledInterval: config.worker.stalledIntervalMs } : {}),
         logger: logger.child({ queue: queueName }),

@@ -80,6 +80,27 @@ describe('the worker process', () => {
     expect(second.logs.some((log) => log.msg === 'job completed' && log.jobId === jobId)).toBe(true);
   }, 60_000);
 
+  it('completes a job whose workers are killed twice in a row while running it, within its attempts', async () => {
+    const stack = await setUp(1500, { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '300' });
+    const jobId = await stack.enqueue(1);
+    for (let crash = 1; crash <= 2; crash++) {
+      const doomed = stack.start(stack.env);
+      await doomed.waitForLog('job started', 20_000, { jobId });
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      expect(await stack.job(jobId).then((job) => job.getState())).toBe('active');
+    }
+    const survivor = stack.start(stack.env);
+
+    const job = await waitFor(async () => {
+      const state = await (await stack.job(jobId)).getState();
+      return state === 'completed' ? stack.job(jobId) : undefined;
+    }, 25_000, 'the job to complete on the third worker');
+    // Each crash is one stall; at the default WORKER_MAX_STALLED_COUNT of 2 the job lives on and spends no attempt.
+    expect({ started: job.attemptsStarted, stalled: job.stalledCounter, attemptsMade: job.attemptsMade }).toEqual({ started: 3, stalled: 2, attemptsMade: 1 });
+    expect(survivor.logs.some((log) => log.msg === 'job completed' && log.jobId === jobId)).toBe(true);
+  }, 60_000);
+
   it('finishes the running job on SIGTERM, then exits 0 within the deadline', async () => {
     const stack = await setUp(1500, { WORKER_SHUTDOWN_TIMEOUT_MS: '10000' });
     const worker = stack.start(stack.env);

@@ -32,7 +32,7 @@ export interface JobWorkerOptions<C extends JobCatalog> {
   lockDuration?: number;
   /** How often this worker looks for jobs whose lock expired. Default 30 000 ms. */
   stalledInterval?: number;
-  /** Stalls a job survives before it fails. Default 1. */
+  /** Stalls (lost locks, as after a worker crash) a job survives before it fails. Default 2 (BullMQ's own is 1). */
   maxStalledCount?: number;
   /** Time after aborting in-flight jobs at the deadline for them to be handed back. Default 2 000 ms. */
   handBackGraceMs?: number;
@@ -88,7 +88,7 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
     concurrency: options.concurrency,
     lockDuration: options.lockDuration ?? 60_000,
     stalledInterval: options.stalledInterval ?? 30_000,
-    maxStalledCount: options.maxStalledCount ?? 1,
+    maxStalledCount: options.maxStalledCount ?? 2,
     // bull-board's throughput charts read these per-minute counts: keep a week.
     metrics: { maxDataPoints: 60 * 24 * 7 },
     autorun: false,
