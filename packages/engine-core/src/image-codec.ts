@@ -60,6 +60,28 @@ export async function probeImage(buf: Buffer, options: ProbeOptions): Promise<Im
   return { format, width, height, hasAlpha: metadata.hasAlpha, bytes: buf.length };
 }
 
+/** Edge of the thumbnail a full check decodes into; the source streams through it row by row. */
+const CHECK_EDGE = 64;
+
+/**
+ * Proves every byte of the image decodes (a truncated or corrupt file throws
+ * ImageDecodeError) without holding its pixels: libvips streams the rows through a
+ * reduce to a 64-pixel thumbnail, so memory stays near the thumbnail's size however
+ * large the image is, where a full decode costs width * height * 4 bytes.
+ */
+export async function verifyImageDecodes(buf: Buffer, options: ProbeOptions): Promise<ImageProbe> {
+  const probe = await probeImage(buf, options);
+  try {
+    await sharp(buf, { failOn: 'error', limitInputPixels: options.maxPixels, sequentialRead: true })
+      .resize(CHECK_EDGE, CHECK_EDGE, { fit: 'inside' })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    throw new ImageDecodeError(`could not decode ${probe.format} image: ${messageOf(error)}`, { cause: error });
+  }
+  return probe;
+}
+
 export interface DecodeOptions extends ProbeOptions {
   /** Resize target; the image is stretched to exactly width x height (fit `fill`). Default: keep size. */
   width?: number;

@@ -1,5 +1,5 @@
 import { InvalidRequestError, type ProbedUpload } from '@imageforge/contracts';
-import { decodeImage, ImageDecodeError, ImageTooLargeError, probeImage, sniffImageFormat } from '@imageforge/engine-core';
+import { ImageDecodeError, ImageTooLargeError, sniffImageFormat, verifyImageDecodes } from '@imageforge/engine-core';
 
 export interface InspectedUpload {
   probe: ProbedUpload;
@@ -8,8 +8,9 @@ export interface InspectedUpload {
 
 /**
  * Learns what an upload really is from its bytes: magic bytes, header dimensions
- * (refusing pixel bombs before decoding), then a full decode so truncated or
- * corrupt files are refused here rather than failing in a worker.
+ * (refusing pixel bombs before decoding), then a decode streamed into a thumbnail,
+ * so truncated or corrupt files are refused here rather than failing in a worker,
+ * at a few hundred kilobytes of memory instead of width * height * 4 bytes.
  */
 export async function inspectUpload(
   field: ProbedUpload['field'],
@@ -22,8 +23,7 @@ export async function inspectUpload(
     return { bytes, probe: { field, format, width: 0, height: 0, hasAlpha: false, bytes: bytes.length } };
   }
   try {
-    const probe = await probeImage(bytes, { maxPixels });
-    await decodeImage(bytes, { maxPixels });
+    const probe = await verifyImageDecodes(bytes, { maxPixels });
     return { bytes, probe: { field, format, width: probe.width, height: probe.height, hasAlpha: probe.hasAlpha, bytes: bytes.length } };
   } catch (error) {
     if (error instanceof ImageTooLargeError) {
