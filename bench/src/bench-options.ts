@@ -1,5 +1,9 @@
-export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'onnx'] as const;
-export type SuiteName = (typeof SUITE_NAMES)[number];
+/** What a plain `pnpm bench` runs, and what a published run must include. */
+export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx'] as const;
+/** Suites that run only when named with --only: long fault-injection runs. */
+export const OPT_IN_SUITES = ['chaos'] as const;
+export type SuiteName = (typeof SUITE_NAMES)[number] | (typeof OPT_IN_SUITES)[number];
+const ALL_SUITES: readonly SuiteName[] = [...SUITE_NAMES, ...OPT_IN_SUITES];
 
 /** Sizes of every measured stretch; `--quick` shrinks them for a smoke run. */
 export interface BenchSizes {
@@ -25,6 +29,18 @@ export interface BenchSizes {
   longDelayMs: number;
   /** Measured stretch of the long-job run. Default 20 s. */
   longDurationMs: number;
+  /** Concurrent uploads of the largest accepted image in the uploads suite. Default 16. */
+  uploadConcurrency: number;
+  /** Chaos: seed of the fault schedule (`--seed=N`). Default 7. */
+  chaosSeed: number;
+  /** Chaos: length of the load and fault window. Default 120 s. */
+  chaosDurationMs: number;
+  /** Chaos: faults injected over the window. Default 8. */
+  chaosFaults: number;
+  /** Chaos: async jobs submitted over the window. Default 5,000. */
+  chaosAsyncJobs: number;
+  /** Chaos: paced sync callers. Default 200. */
+  chaosSyncCallers: number;
 }
 
 export interface BenchOptions {
@@ -47,6 +63,12 @@ const FULL: BenchSizes = {
   longWaiters: 200,
   longDelayMs: 2_000,
   longDurationMs: 20_000,
+  uploadConcurrency: 16,
+  chaosSeed: 7,
+  chaosDurationMs: 120_000,
+  chaosFaults: 8,
+  chaosAsyncJobs: 5_000,
+  chaosSyncCallers: 200,
 };
 
 const QUICK: BenchSizes = {
@@ -58,25 +80,32 @@ const QUICK: BenchSizes = {
   burstJobs: 2_000,
   memoryJobs: 2_000,
   longDurationMs: 5_000,
+  chaosDurationMs: 30_000,
+  chaosFaults: 4,
+  chaosAsyncJobs: 500,
+  chaosSyncCallers: 40,
 };
 
-/** Parses `--quick`, `--only=a,b` and `--cpu-prof`; unknown flags are an error, not a silent default. */
+/** Parses `--quick`, `--only=a,b`, `--seed=N` and `--cpu-prof`; unknown flags are an error, not a silent default. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let cpuProfile = false;
+  let seed: number | undefined;
   let only: SuiteName[] = [...SUITE_NAMES];
   for (const arg of argv) {
     if (arg === '--') continue;
     if (arg === '--quick') quick = true;
     else if (arg === '--cpu-prof') cpuProfile = true;
+    else if (/^--seed=\d+$/.test(arg)) seed = Number(arg.slice('--seed='.length));
     else if (arg.startsWith('--only=')) {
       const names = arg.slice('--only='.length).split(',').map((name) => name.trim()).filter(Boolean);
-      const unknown = names.filter((name) => !(SUITE_NAMES as readonly string[]).includes(name));
+      const unknown = names.filter((name) => !(ALL_SUITES as readonly string[]).includes(name));
       if (unknown.length > 0 || names.length === 0) {
-        throw new Error(`--only takes a comma-separated subset of ${SUITE_NAMES.join(',')}; got ${arg}`);
+        throw new Error(`--only takes a comma-separated subset of ${ALL_SUITES.join(',')}; got ${arg}`);
       }
-      only = SUITE_NAMES.filter((name) => names.includes(name));
-    } else throw new Error(`unknown flag ${arg}; use --quick, --only=${SUITE_NAMES.join(',')} or --cpu-prof`);
+      only = ALL_SUITES.filter((name) => names.includes(name));
+    } else throw new Error(`unknown flag ${arg}; use --quick, --only=${ALL_SUITES.join(',')}, --seed=N or --cpu-prof`);
   }
-  return { quick, only, cpuProfile, sizes: quick ? QUICK : FULL };
+  const sizes = quick ? QUICK : FULL;
+  return { quick, only, cpuProfile, sizes: seed === undefined ? sizes : { ...sizes, chaosSeed: seed } };
 }

@@ -1,4 +1,6 @@
+import type { ChaosResult } from './suites/chaos-suite';
 import type { OnnxStepOverheadResult } from './suites/onnx-suite';
+import type { UploadsResult } from './suites/uploads-suite';
 import type { ClosedLoopResult } from './load/closed-loop';
 import type { LatencySummary } from './stats/latency-summary';
 import type { MachineInfo } from './report/machine-info';
@@ -93,6 +95,8 @@ export interface BenchResults {
   async?: SuiteOutcome<AsyncResult>;
   long?: SuiteOutcome<LongJobsResult>;
   memory?: SuiteOutcome<MemoryResult>;
+  uploads?: SuiteOutcome<UploadsResult>;
   onnx?: SuiteOutcome<OnnxStepOverheadResult>;
+  chaos?: SuiteOutcome<ChaosResult>;
   goals: GoalVerdict[];
 }

@@ -8,12 +8,14 @@ import { renderBenchmarkReport, goalsTable } from './report/benchmark-report';
 import { evaluateGoals } from './report/goal-verdicts';
 import { describeMachine } from './report/machine-info';
 import { runAsyncSuite } from './suites/async-suite';
+import { runChaosSuite } from './suites/chaos-suite';
 import { runBaselineSuite } from './suites/baseline-suite';
 import { runLongJobsSuite } from './suites/long-jobs-suite';
 import { runMemorySuite } from './suites/memory-suite';
 import { runOnnxSuite } from './suites/onnx-suite';
 import { stopEverything, type SuiteContext } from './suites/suite-context';
 import { runSyncSuite } from './suites/sync-suite';
+import { runUploadsSuite } from './suites/uploads-suite';
 
 const repoRoot = resolve(__dirname, '../..');
 
@@ -57,7 +59,9 @@ async function main(): Promise<void> {
     async: runAsyncSuite,
     long: runLongJobsSuite,
     memory: runMemorySuite,
+    uploads: runUploadsSuite,
     onnx: runOnnxSuite,
+    chaos: runChaosSuite,
   };
   const partial: Omit<BenchResults, 'goals' | 'finishedAt'> = {
     startedAt: startedAt.toISOString(),
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
   const docsPath = join(repoRoot, 'docs/benchmarks.md');
   // Only a full, unprofiled run of every suite replaces the published figures: a profiled run is
   // slower than a real one, and a partial or --quick run would drop or shrink the other sections.
-  const publish = !options.cpuProfile && !options.quick && options.only.length === SUITE_NAMES.length;
+  const publish = !options.cpuProfile && !options.quick && SUITE_NAMES.every((name) => options.only.includes(name));
   if (publish) writeFileSync(docsPath, report);
   console.log(`\n${report.slice(report.indexOf('## Goals'), report.indexOf('## Method'))}`);
   console.log(`Goals:\n${goalsTable(results)}\n`);

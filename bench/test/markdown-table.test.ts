@@ -43,9 +43,17 @@ describe('number formatting', () => {
 });
 
 describe(parseBenchOptions.name, () => {
+  it('runs the chaos suite only when it is named, with the seed it is given', () => {
+    expect(parseBenchOptions([]).only).not.toContain('chaos');
+    const chaos = parseBenchOptions(['--only=chaos', '--seed=42']);
+    expect(chaos.only).toEqual(['chaos']);
+    expect(chaos.sizes.chaosSeed).toBe(42);
+    expect(() => parseBenchOptions(['--only=chaos,nothing'])).toThrow(/subset of/);
+  });
+
   it('runs every suite at full size by default', () => {
     const options = parseBenchOptions([]);
-    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'onnx']);
+    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx']);
     expect(options.sizes.backlogJobs).toBe(10_000);
     expect(options.sizes.memoryJobs).toBe(20_000);
   });

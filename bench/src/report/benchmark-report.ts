@@ -1,6 +1,7 @@
 import type { OnnxStepOverheadResult } from '../suites/onnx-suite';
 import type { BenchResults, SuiteOutcome } from '../bench-results';
 import { formatMarkdownTable, formatMiB } from './markdown-table';
+import { chaosTables, uploadsTable } from './resilience-tables';
 import { asyncTables, baselineTables, longTable, memoryTable, syncTable } from './suite-tables';
 
 function section<T>(title: string, outcome: SuiteOutcome<T> | undefined, render: (result: T) => string): string {
@@ -29,7 +30,7 @@ export function renderBenchmarkReport(results: BenchResults): string {
 
 What the queue in front of the GPUs costs, next to raw BullMQ measured in the same run on the same machine.
 Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'five to ten minutes'}); \`--quick\` shrinks every run for a smoke test,
-\`--only=baseline,sync,async,long,memory,onnx\` picks suites, \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
+\`--only=baseline,sync,async,long,memory,uploads,onnx\` picks suites (\`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
 Raw numbers of each run go to \`bench/results/*.json\` for comparing runs.
 
 - Run: ${results.startedAt} → ${results.finishedAt} (${results.mode === 'quick' ? '`--quick`, smaller counts: indicative only' : 'full'})
@@ -52,7 +53,11 @@ ${section('4. Long jobs: 2 s per image, 200 concurrent sync waiters', results.lo
 
 ${section('5. Memory across many jobs', results.memory, (memory) => `${memoryTable(memory)}\n\nRetention: ${memory.retention}. Redis bytes per retained job: ${Math.round(memory.redisBytesPerRetainedJob)} (growth of \`used_memory\` from the first to the last reading divided by the growth in retained jobs; includes the events stream and the AOF buffers).`)}
 
-${section('6. ONNX engine: host overhead per diffusion step', results.onnx, onnxTable)}
+${section('6. Uploads: API memory under concurrent edits of the largest inputs', results.uploads, uploadsTable)}
+
+${section('7. ONNX engine: host overhead per diffusion step', results.onnx, onnxTable)}
+
+${results.chaos ? section('8. Chaos: faults injected under load', results.chaos, chaosTables) : ''}
 
 ## Method
 
@@ -61,7 +66,7 @@ ${section('6. ONNX engine: host overhead per diffusion step', results.onnx, onnx
 - Closed loop: each client sends its next request when the previous one answers, over HTTP/1.1 keep-alive on loopback. The first ${'`'}warm-up${'`'} stretch is discarded; throughput counts successes over the measured stretch; percentiles are nearest-rank over every measured request.
 - Baseline: a caller process runs \`Queue.add\` then waits for that job's \`completed\` event through ONE shared \`QueueEvents\` and a map of waiters (not \`waitUntilFinished\`); a separate worker process runs a no-op processor at concurrency 50. Jobs carry a payload shaped like the service's and the same retention options.
 - Ours: a bench-only model registry (\`bench-fast\` on the \`synthetic\` engine with the \`dall-e-2\` profile at its smallest size, 256x256, no delay; \`bench-slow\` with 2 s per image) and a local storage directory; worker concurrency 50 for sync/async/memory, 256 for long jobs.
-- The synthetic engine paints and PNG-encodes every image on the worker's CPU (several ms at 256x256, the smallest size the service accepts), which a GPU worker would not spend. So the sync and long-job suites also run with an **engine-free worker**: the service's worker process is swapped for a BullMQ worker that completes each job with a result the real worker produced (same stored image, same result shape), after the same delay. Those rows are the API and queue's own cost, the figure the goals are about; the synthetic-engine rows show the whole path on this CPU-only machine.
+- The synthetic engine paints and PNG-encodes every image on the worker's CPU (several ms at 256x256, the smallest size the service accepts), which a GPU worker would not spend. So the sync and long-job suites also run a second model on the engine's **cached rendering** (\`"render": "cached"\`): the real worker runs each job, stores and answers it, but the image is one file prepared per size and format, so the engine costs almost nothing. Those rows are the service's own cost (API, queue, worker, storage), the figure the goals are about; the synthetic-engine rows show the whole path on this CPU-only machine.
 - The stage breakdown reads the job's timestamps from Redis (\`timestamp\`, \`processedOn\`, \`finishedOn\`, the payload's \`acceptedAt\`, the result's \`finishedAt\`) next to the client's send and receive times.
 - CPU shares come from \`/proc/<pid>/stat\` (100% = one core) over the measured stretch; RSS from \`/proc/<pid>/status\`.
 `;

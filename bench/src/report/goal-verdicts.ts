@@ -9,11 +9,38 @@ export const GOALS = {
   longP99AddedMs: 50,
   /** RSS growth tolerated per process over the second half of the memory run (GC and allocator noise). */
   memoryGrowthBytes: 16 * 1024 * 1024,
+  /** API RSS growth tolerated per concurrent pixel-cap upload: a full decode alone would be 256 MiB. */
+  uploadGrowthBytes: 32 * 1024 * 1024,
 } as const;
 
 /** Evaluates every goal that the measured suites allow; the rest say why not. */
 export function evaluateGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
-  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), onnxGoal(results)];
+  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...chaosGoals(results)];
+}
+
+function uploadsGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
+  const goal = `Uploads: API RSS grows ≤ ${formatMiB(GOALS.uploadGrowthBytes)} per concurrent 8192x8192 PNG edit, all accepted`;
+  const uploads = results.uploads;
+  const run = uploads?.status === 'measured' ? uploads.runs[0] : undefined;
+  if (!run) return { goal, measured: uploads?.status === 'not measured' ? uploads.reason : 'suite not run', holds: 'not measured' };
+  const perUpload = (run.apiPeakRssBytes - run.apiRssBeforeBytes) / run.uploads;
+  return { goal, measured: `${signedMiB(perUpload)} per upload (${run.uploads} at once), ${run.errors} errors`, holds: perUpload <= GOALS.uploadGrowthBytes && run.errors === 0 };
+}
+
+/** Only when the opt-in chaos suite ran: nothing lost, nothing made twice, no caller left hanging. */
+function chaosGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
+  const chaos = results.chaos;
+  if (!chaos) return [];
+  const goal = 'Chaos: no job lost, no output duplicated, every sync caller answered';
+  if (chaos.status !== 'measured') return [{ goal, measured: chaos.reason, holds: 'not measured' }];
+  const { audit, load } = chaos;
+  return [
+    {
+      goal,
+      measured: `${audit.lost} lost, ${audit.duplicatedOutputs} duplicated of ${audit.jobs} jobs; ${load.sync.noAnswer} of ${load.sync.requests} sync requests unanswered`,
+      holds: audit.lost === 0 && audit.duplicatedOutputs === 0 && audit.missingOutputs === 0 && load.sync.noAnswer === 0 && load.asyncGaveUp === 0,
+    },
+  ];
 }
 
 function onnxGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
