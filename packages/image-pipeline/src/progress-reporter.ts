@@ -9,19 +9,33 @@ export interface ProgressReporter {
   finish(): Promise<void>;
 }
 
+export interface ProgressReporterOptions {
+  /** Least time between two reports during inference; the first and the final 100 always go. Default 250 ms. */
+  minIntervalMs?: number;
+  /** Milliseconds, monotonic. Default: performance.now. */
+  clock?: () => number;
+}
+
 /**
  * Maps engine steps onto job progress. Engines call back synchronously between
- * steps, so reports are sent without waiting and only when the percentage grows
- * (a 50-step run would otherwise cost 50 Redis writes per image). A failed report
- * is not worth failing inference over; it is dropped.
+ * steps, so reports are sent without waiting, only when the percentage grows, and
+ * at most every `minIntervalMs`: each report is a Redis write and an event every
+ * API process reads, and a fast engine would otherwise send one per step of every
+ * image. A failed report is not worth failing inference over; it is dropped.
  */
-export function createProgressReporter(report: (percent: number) => Promise<void> | void): ProgressReporter {
+export function createProgressReporter(report: (percent: number) => Promise<void> | void, options: ProgressReporterOptions = {}): ProgressReporter {
+  const minIntervalMs = options.minIntervalMs ?? 250;
+  const clock = options.clock ?? (() => performance.now());
   let last = -1;
+  let lastAt = Number.NEGATIVE_INFINITY;
   const pending = new Set<Promise<void>>();
 
   const send = (percent: number) => {
     if (percent <= last) return;
+    const now = clock();
+    if (percent < 100 && now - lastAt < minIntervalMs) return;
     last = percent;
+    lastAt = now;
     const sent = Promise.resolve()
       .then(() => report(percent))
       .catch(() => undefined)
