@@ -1,4 +1,4 @@
-import { contentTypeFor, decodeImage, encodeImage, extensionFor, isEncodedImage, probeImage, type EncodedImage, type EngineImage } from '@imageforge/engine-core';
+import { contentTypeFor, decodeImage, encodeImage, extensionFor, isEncodedImage, probeImage, type EncodedImage, type EngineImage, type ImageProbe } from '@imageforge/engine-core';
 import type { NormalizedImageParams } from '@imageforge/contracts';
 import { outputImageKey, type StoredImage } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
@@ -35,6 +35,20 @@ async function inRequestedFormat(image: EngineImage, params: NormalizedImagePara
   return encodeImage(raw, options);
 }
 
+/**
+ * Header reads of encoded images, by buffer: an engine that serves one prepared file
+ * many times (a cache) is checked once, not once per job.
+ */
+const probed = new WeakMap<Buffer, ImageProbe>();
+
+async function probeOnce(data: Buffer): Promise<ImageProbe> {
+  const known = probed.get(data);
+  if (known) return known;
+  const probe = await probeImage(data, { maxPixels: Number.MAX_SAFE_INTEGER });
+  probed.set(data, probe);
+  return probe;
+}
+
 /** An engine that returns the wrong count or size is a fault in the engine, not in the job. */
 export async function assertEngineOutput(images: readonly EngineImage[], params: NormalizedImageParams): Promise<void> {
   if (images.length !== params.n) throw new Error(`engine returned ${images.length} images, expected ${params.n}`);
@@ -42,7 +56,7 @@ export async function assertEngineOutput(images: readonly EngineImage[], params:
     const expected = `expected ${params.width}x${params.height}`;
     if (isEncodedImage(image)) {
       // The file's own header, not the engine's word, says what the caller will get.
-      const probe = await probeImage(image.data, { maxPixels: Number.MAX_SAFE_INTEGER }).catch((error: Error) => {
+      const probe = await probeOnce(image.data).catch((error: Error) => {
         throw new Error(`engine image ${index} is not a readable ${image.format} file: ${error.message}`);
       });
       if (probe.width !== params.width || probe.height !== params.height || probe.format !== image.format) {
