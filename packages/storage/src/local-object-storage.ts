@@ -1,6 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { constants, readFile as readFileCallback } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { constants, readFile as readFileCallback, writeFile as writeFileCallback } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { walkKeys } from './local-key-walk';
 import {
@@ -43,6 +43,7 @@ export class LocalObjectStorage implements ObjectStorage {
   private readonly root: string;
   private readonly publicBaseUrl: string;
   private readonly signingSecret: string;
+  private tmpReady: Promise<void> | undefined;
 
   constructor(options: LocalObjectStorageOptions) {
     if (options.signingSecret.length === 0) throw new Error('LocalObjectStorage: signingSecret must not be empty');
@@ -151,10 +152,16 @@ export class LocalObjectStorage implements ObjectStorage {
   private async writeAtomically(path: string, data: Buffer | string): Promise<void> {
     const tmpDir = join(this.root, 'tmp');
     const tmpPath = join(tmpDir, randomUUID());
-    await mkdir(tmpDir, { recursive: true });
-    await mkdir(dirname(path), { recursive: true });
+    // The temp folder is made once per process, not once per write; if someone removed it, the write fails
+    // with ENOENT and it is made again.
+    await Promise.all([this.ensureTmp(tmpDir), mkdir(dirname(path), { recursive: true })]);
     try {
-      await writeFile(tmpPath, data);
+      await writeWholeFile(tmpPath, data).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        this.tmpReady = undefined;
+        await this.ensureTmp(tmpDir);
+        await writeWholeFile(tmpPath, data);
+      });
       await rename(tmpPath, path).catch(async (error: NodeJS.ErrnoException) => {
         // A delete of the folder's last other object may have pruned it in between: make it again, once.
         if (error.code !== 'ENOENT') throw error;
@@ -165,6 +172,18 @@ export class LocalObjectStorage implements ObjectStorage {
       await rm(tmpPath, { force: true });
       throw error;
     }
+  }
+
+  private ensureTmp(tmpDir: string): Promise<void> {
+    this.tmpReady ??= mkdir(tmpDir, { recursive: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        // A failure is not remembered: the next write tries again.
+        this.tmpReady = undefined;
+        throw error;
+      },
+    );
+    return this.tmpReady;
   }
 
   private objectPath(key: string): string {
@@ -181,6 +200,13 @@ export class LocalObjectStorage implements ObjectStorage {
  * costs about twice the CPU per small file (FileHandle plumbing on each of its
  * open/fstat/read/close steps), and every b64_json answer reads one.
  */
+/** The callback `writeFile`, for the same reason as readWholeFile. */
+function writeWholeFile(path: string, data: Buffer | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    writeFileCallback(path, data, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
 function readWholeFile(path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     readFileCallback(path, (error, data) => (error ? reject(error) : resolve(data)));
