@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findFreePort, RedisClusterProcess } from '@imageforge/testing';
+import { findFreePort, isProcessAlive, RedisClusterProcess } from '@imageforge/testing';
 
 const repoRoot = resolve(__dirname, '../..');
 
@@ -57,14 +57,6 @@ async function startStack(how: 'node' | 'pnpm', extraEnv: Record<string, string>
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Waits for the launcher to exit (killing what is left past the deadline) and removes its data. */
 async function exitOf(stack: RunningStack, deadlineMs = 20_000): Promise<number | null> {
@@ -115,7 +107,7 @@ describe('pnpm start: the whole stack from one command', () => {
 
     expect({ code, output: code === 0 ? '' : stack.output() }).toEqual({ code: 0, output: '' });
     expect(stack.output()).not.toContain('ELIFECYCLE');
-    expect({ api: isAlive(pids.api), worker: isAlive(pids.worker) }).toEqual({ api: false, worker: false });
+    expect({ api: isProcessAlive(pids.api), worker: isProcessAlive(pids.worker) }).toEqual({ api: false, worker: false });
     expect(await fetch(`http://127.0.0.1:${stack.port}/healthz`).catch(() => 'down')).toBe('down');
   }, 40_000);
 
@@ -170,7 +162,7 @@ describe('pnpm start: the whole stack from one command', () => {
       }
       expect(stack.output()).toContain('worker exited unexpectedly with signal SIGKILL; restarting in 1000 ms');
       expect(Number(restarted?.[1])).not.toBe(pids.worker);
-      expect(isAlive(pids.api)).toBe(true);
+      expect(isProcessAlive(pids.api)).toBe(true);
       const response = await fetch(`http://127.0.0.1:${stack.port}/v1/images/generations`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -198,7 +190,7 @@ describe('pnpm start: the whole stack from one command', () => {
     expect(code).toBe(1);
     expect(stack.output().match(/giving up/g)).toEqual(['giving up']);
     expect(stack.output()).toContain('worker crashed 2 times within 60 s (last: signal SIGKILL); giving up');
-    expect(isAlive(first.api)).toBe(false);
+    expect(isProcessAlive(first.api)).toBe(false);
   }, 40_000);
 
   it('starts no redis-server of its own when REDIS_CLUSTER_NODES names a Redis Cluster, and serves through it', async () => {

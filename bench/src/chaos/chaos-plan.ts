@@ -1,20 +1,10 @@
+import { createRandom } from '@imageforge/engine-synthetic';
+
 /** One fault the chaos run injects, `atMs` after the load starts. */
 export type ChaosFault =
   | { kind: 'kill-worker'; atMs: number; worker: number; downMs: number }
   | { kind: 'restart-redis'; atMs: number; downMs: number }
   | { kind: 'storage-outage'; atMs: number; downMs: number };
-
-/** mulberry32, so a seed names one schedule exactly. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A schedule drawn from `seed`: `faults` events spread over the run (never two at
@@ -22,7 +12,8 @@ function seededRandom(seed: number): () => number {
  * case), Redis restarts (SIGKILL, then the same AOF) and storage outages.
  */
 export function planChaos(seed: number, durationMs: number, faults: number, workers: number): ChaosFault[] {
-  const random = seededRandom(seed);
+  // The project's one seeded PRNG: a seed names one schedule exactly.
+  const random = createRandom(seed);
   const kinds = ['kill-worker', 'restart-redis', 'kill-worker', 'storage-outage'] as const;
   const slot = durationMs / (faults + 1);
   return Array.from({ length: faults }, (_, index): ChaosFault => {

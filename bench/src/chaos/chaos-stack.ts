@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findFreePort, RedisServerProcess } from '@imageforge/embedded-redis';
+import { RedisServerProcess } from '@imageforge/embedded-redis';
+import { prepareServiceEnv } from '../stack/app-stack';
 import { ServiceProcess } from '../stack/service-process';
 
 export interface ChaosStackOptions {
@@ -37,34 +37,23 @@ export class ChaosStack {
 
   static async start(options: ChaosStackOptions): Promise<ChaosStack> {
     const redisDir = join(options.workDir, 'chaos-redis');
-    const storageDir = join(options.workDir, 'chaos-storage');
-    mkdirSync(storageDir, { recursive: true });
     const redis = await RedisServerProcess.start({ appendOnly: true, dataDir: redisDir });
-    const port = await findFreePort('127.0.0.1');
-    const apiKey = `sk-chaos-${randomBytes(12).toString('hex')}`;
-    const registryPath = join(options.workDir, 'chaos-registry.json');
-    writeFileSync(
-      registryPath,
-      JSON.stringify({ models: [{ id: CHAOS_MODEL, profile: 'dall-e-2', queue: 'images', engine: { kind: 'synthetic', render: 'cached', delayMsPerImage: options.delayMsPerImage } }] }),
-    );
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const engine = { kind: 'synthetic', render: 'cached', delayMsPerImage: options.delayMsPerImage };
+    const service = await prepareServiceEnv({
+      name: 'chaos',
+      workDir: options.workDir,
+      redisUrl: redis.url,
+      models: [{ id: CHAOS_MODEL, profile: 'dall-e-2', queue: 'images', engine }],
+      workerConcurrency: options.workerConcurrency,
+    });
     const env: Record<string, string> = {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_BASE_URL: baseUrl,
-      REDIS_URL: redis.url,
-      API_KEYS: apiKey,
-      STORAGE_DRIVER: 'local',
-      STORAGE_LOCAL_DIR: storageDir,
-      STORAGE_SIGNING_SECRET: randomBytes(24).toString('hex'),
-      MODEL_REGISTRY_PATH: registryPath,
-      WORKER_CONCURRENCY: String(options.workerConcurrency),
+      ...service.env,
       // Short enough that a killed worker's jobs come back within seconds, as a tuned deployment would have it.
       WORKER_LOCK_DURATION_MS: '5000',
       WORKER_STALLED_INTERVAL_MS: '2000',
       SYNC_TIMEOUT_MS: '120000',
-      LOG_LEVEL: 'warn',
     };
+    const { baseUrl, apiKey, storageDir } = service;
     const api = ServiceProcess.start({ name: 'api', entry: 'apps/api/src/main.ts', cwd: options.repoRoot, env });
     const stack = new ChaosStack(options, redis, redisDir, api, env, storageDir, baseUrl, apiKey);
     for (let index = 0; index < options.workers; index++) stack.startWorker(index);

@@ -46,26 +46,13 @@ export class AppStack {
   ) {}
 
   static async start(options: AppStackOptions): Promise<AppStack> {
-    const port = await findFreePort('127.0.0.1');
-    const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`;
-    const storageDir = join(options.workDir, `storage-${options.name}`);
-    mkdirSync(storageDir, { recursive: true });
-    const registryPath = join(options.workDir, `registry-${options.name}.json`);
-    writeFileSync(registryPath, JSON.stringify({ models: options.models.map(registryEntry) }, null, 2));
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const env: Record<string, string> = {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_BASE_URL: baseUrl,
-      REDIS_URL: options.redisUrl,
-      API_KEYS: apiKey,
-      STORAGE_DRIVER: 'local',
-      STORAGE_LOCAL_DIR: storageDir,
-      STORAGE_SIGNING_SECRET: randomBytes(24).toString('hex'),
-      MODEL_REGISTRY_PATH: registryPath,
-      WORKER_CONCURRENCY: String(options.workerConcurrency),
-      LOG_LEVEL: 'warn',
-    };
+    const { env, baseUrl, apiKey } = await prepareServiceEnv({
+      name: options.name,
+      workDir: options.workDir,
+      redisUrl: options.redisUrl,
+      models: options.models.map(registryEntry),
+      workerConcurrency: options.workerConcurrency,
+    });
     const profile = (role: string) => (options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(options.profileDir, `${options.name}-${role}`)] : []);
     const api = ServiceProcess.start({ name: 'api', entry: 'apps/api/src/main.ts', cwd: options.repoRoot, env, execArgv: profile('api') });
     const worker = ServiceProcess.start({ name: 'worker', entry: 'apps/worker/src/main.ts', cwd: options.repoRoot, env, execArgv: profile('worker') });
@@ -114,6 +101,41 @@ export class AppStack {
     }
     throw new Error(`API did not answer GET /healthz within ${timeoutMs} ms:\n${this.api.tail()}`);
   }
+}
+
+export interface ServiceEnv {
+  env: Record<string, string>;
+  baseUrl: string;
+  apiKey: string;
+  storageDir: string;
+}
+
+/**
+ * What the API and workers of a bench stack are started with: a free port, a fresh key and
+ * signing secret, local storage and a registry file of `models` under the run's work directory.
+ */
+export async function prepareServiceEnv(options: { name: string; workDir: string; redisUrl: string; models: unknown[]; workerConcurrency: number }): Promise<ServiceEnv> {
+  const port = await findFreePort('127.0.0.1');
+  const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`;
+  const storageDir = join(options.workDir, `storage-${options.name}`);
+  mkdirSync(storageDir, { recursive: true });
+  const registryPath = join(options.workDir, `registry-${options.name}.json`);
+  writeFileSync(registryPath, JSON.stringify({ models: options.models }, null, 2));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: baseUrl,
+    REDIS_URL: options.redisUrl,
+    API_KEYS: apiKey,
+    STORAGE_DRIVER: 'local',
+    STORAGE_LOCAL_DIR: storageDir,
+    STORAGE_SIGNING_SECRET: randomBytes(24).toString('hex'),
+    MODEL_REGISTRY_PATH: registryPath,
+    WORKER_CONCURRENCY: String(options.workerConcurrency),
+    LOG_LEVEL: 'warn',
+  };
+  return { env, baseUrl, apiKey, storageDir };
 }
 
 function registryEntry(model: BenchModel): Record<string, unknown> {

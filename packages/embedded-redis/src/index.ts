@@ -1,3 +1,4 @@
 export * from './free-port';
 export * from './redis-server-process';
 export * from './redis-cluster-process';
+export * from './process-alive';

@@ -1,15 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
-import { RedisClusterProcess } from '../src';
+import { isProcessAlive, RedisClusterProcess } from '../src';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Cluster-mode redis-server children of this jest worker, read from /proc (Linux only). */
 function clusterNodeChildren(): number[] {
@@ -68,7 +60,7 @@ describe('RedisClusterProcess', () => {
     expect(pids).toHaveLength(3);
     const { dir } = cluster;
     await cluster.stop();
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(pids.filter(isProcessAlive)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
   });
 

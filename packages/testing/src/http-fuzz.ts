@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { createRandom } from '@imageforge/engine-synthetic';
 
 /**
  * Seeded generators of hostile HTTP requests, as raw bytes, and a raw-socket client
@@ -20,18 +21,6 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
-}
-
-/** mulberry32: small, fast, and good enough to pick cases. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PATHS = [
@@ -169,7 +158,7 @@ function jsonCase(p: Picker): FuzzCase {
 
 /** `count` cases, cycling through the kinds, the same for the same seed. */
 export function* fuzzCases(seed: number, count: number): Generator<FuzzCase> {
-  const picker = new Picker(seededRandom(seed));
+  const picker = new Picker(createRandom(seed));
   const makers = [bytesCase, headersCase, multipartCase, jsonCase];
   for (let i = 0; i < count; i++) yield makers[i % makers.length]!(picker);
 }

@@ -1,5 +1,5 @@
 export * from './redis-harness';
-export { findFreePort, RedisClusterProcess, RedisServerProcess } from '@imageforge/embedded-redis';
+export { findFreePort, isProcessAlive, RedisClusterProcess, RedisServerProcess } from '@imageforge/embedded-redis';
 export type { RedisClusterNodeAddress, RedisClusterOptions } from '@imageforge/embedded-redis';
 export * from './s3-harness';
 export * from './in-memory-job-gateway';
