@@ -10,22 +10,28 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : error);
     process.exit(2);
   }
-  const api = await startApi(env);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    api.logger.info({ signal }, 'api shutting down');
-    api
+  // Listening before the start: a SIGTERM while the API connects stops it in order once it is up.
+  let stopping: string | undefined;
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  const shutDown = (running: NonNullable<typeof api>, signal: string) => {
+    running.logger.info({ signal }, 'api shutting down');
+    running
       .close()
       .then(() => process.exit(0))
       .catch((error: unknown) => {
-        api.logger.error({ err: error }, 'api shutdown failed');
+        running.logger.error({ err: error }, 'api shutdown failed');
         process.exit(1);
       });
   };
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = signal;
+    if (api) shutDown(api, signal);
+  };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  api = await startApi(env);
+  if (stopping) shutDown(api, stopping);
 }
 
 void main().catch((error: unknown) => {

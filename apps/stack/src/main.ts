@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     // Stop taking requests first, then let the worker finish or hand back its jobs, then Redis.
     for (const service of services) {
       const exit = await service.stop(env.SHUTDOWN_TIMEOUT_MS);
-      if (exit.code !== 0) {
+      // Dying of the SIGTERM it was sent means it was still loading its code, before its handlers: nothing was in flight.
+      if (exit.code !== 0 && exit.signal !== 'SIGTERM') {
         console.error(`[stack] ${service.name} stopped with ${describeExit(exit)}`);
         if (exitCode === 0) exitCode = 1;
       }
