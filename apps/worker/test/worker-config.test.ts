@@ -57,6 +57,12 @@ describe(parseWorkerConfig.name, () => {
     }
   });
 
+  it('takes an S3 key prefix so deployments can share a bucket, and refuses one that is not a folder', () => {
+    const s3 = { REDIS_URL: 'redis://r:6379', STORAGE_DRIVER: 's3', S3_BUCKET: 'images' };
+    expect(parseWorkerConfig({ ...s3, S3_KEY_PREFIX: 'prod/eu/' }).storage).toMatchObject({ kind: 's3', keyPrefix: 'prod/eu/' });
+    expect(() => parseWorkerConfig({ ...s3, S3_KEY_PREFIX: 'prod' })).toThrow(/S3_KEY_PREFIX/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseWorkerConfig({ REDIS_URL: 'redis://127.0.0.1:6379', WORKER_QUEUES: '', S3_BUCKET: '' }).queues).toBeUndefined();
   });

@@ -20,6 +20,11 @@ export const storageEnvShape = {
   /** Set with S3_SECRET_ACCESS_KEY, or neither to use the SDK's credential chain. */
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /**
+   * Prepended to every object key, e.g. `prod/`: deployments sharing one bucket need different ones, or
+   * each one's retention sweep would take the other's objects for orphans.
+   */
+  S3_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/, "path segments ending in '/', e.g. prod/").optional(),
   /** Path-style addressing; needed by most S3-compatible servers. Default: true with an endpoint. */
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 };
@@ -47,5 +52,6 @@ export function s3StorageConfigFromEnv(env: StorageEnv): S3StorageConfig {
     accessKeyId: env.S3_ACCESS_KEY_ID,
     secretAccessKey: env.S3_SECRET_ACCESS_KEY,
     forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    keyPrefix: env.S3_KEY_PREFIX,
   };
 }
