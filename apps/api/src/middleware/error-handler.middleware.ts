@@ -12,7 +12,7 @@ import {
 } from '@imageforge/contracts';
 import { isRedisUnavailableError } from '@imageforge/queue';
 import { StorageUnavailableError } from '@imageforge/storage';
-import { isClientAbort, translateMulterError } from '../uploads/multipart-errors';
+import { translateMulterError } from '../uploads/multipart-errors';
 
 const JSON_PARSE_MESSAGE =
   "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
@@ -21,6 +21,16 @@ interface HttpLikeError {
   type?: string;
   status?: number;
   statusCode?: number;
+}
+
+/**
+ * The caller hung up while its body was still arriving: body-parser and multer each say
+ * so their own way. Socket error codes are left out on purpose: an ECONNRESET may as well
+ * come from Redis, which must stay a 503.
+ */
+export function isClientAbort(error: unknown): boolean {
+  const e = error as { type?: unknown; message?: unknown } | null;
+  return e?.type === 'request.aborted' || e?.message === 'Request aborted';
 }
 
 /** Maps anything thrown by a route or a parser to an ApiError; unknown faults become 500. */
@@ -43,7 +53,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (http?.type === 'encoding.unsupported' || http?.type === 'charset.unsupported') {
     return new InvalidRequestError('Unsupported content encoding of the request body.', { code: 'invalid_encoding' });
   }
-  if (http?.type === 'request.aborted') return new InvalidRequestError('The request body was cut short.', { code: 'request_aborted' });
+  if (isClientAbort(error)) return new InvalidRequestError('The request body was cut short.', { code: 'request_aborted' });
   if (isRedisUnavailableError(error)) {
     return new ServiceUnavailableError('The job queue is unavailable right now. Please retry shortly.', { code: 'queue_unavailable' });
   }

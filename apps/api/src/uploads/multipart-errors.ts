@@ -26,7 +26,6 @@ export function translateMulterError(error: unknown): ApiError | null {
         return new InvalidRequestError(`Invalid multipart body: ${error.message}.`, { param: error.field ?? null, code: 'invalid_multipart' });
     }
   }
-  if (isClientAbort(error)) return new InvalidRequestError('The request body was cut short.', { code: 'request_aborted' });
   if (error instanceof Error && /^(Unexpected end of form|Multipart: Boundary not found|Malformed part header|Part terminated early)/i.test(error.message)) {
     return new InvalidRequestError(`Invalid multipart body: ${error.message}.`, { code: 'invalid_multipart' });
   }
@@ -35,10 +34,4 @@ export function translateMulterError(error: unknown): ApiError | null {
 
 function normaliseField(field: string | undefined): string {
   return field === 'image[]' || !field ? 'image' : field;
-}
-
-/** The caller hung up while its body was still arriving: multer and body-parser each say so their own way. */
-export function isClientAbort(error: unknown): boolean {
-  const e = error as { type?: unknown; code?: unknown; message?: unknown } | null;
-  return e?.type === 'request.aborted' || e?.code === 'ECONNRESET' || e?.code === 'ECONNABORTED' || e?.message === 'Request aborted' || e?.message === 'aborted';
 }
