@@ -1,7 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import type { JobEvent, JobEventListener, JobEventSource } from '@imageforge/jobs';
-import { isCancelledReason } from './job-cancellation';
-import { progressPercent } from './job-state';
+import { failureStatus, progressPercent } from './job-state';
 import { DEFAULT_QUEUE_PREFIX, queuePrefix } from './queue-keys';
 import { silentLogger, type QueueLogger } from './queue-logger';
 import type { RedisClient } from './redis-connection';
@@ -46,7 +45,7 @@ export class QueueJobEvents implements JobEventSource {
       events.on('progress', ({ jobId, data }) => this.emit({ type: 'progress', queue, jobId, progress: progressPercent(data) }));
       events.on('completed', ({ jobId, returnvalue }) => this.emit({ type: 'completed', queue, jobId, returnvalue }));
       events.on('failed', ({ jobId, failedReason }) =>
-        this.emit({ type: isCancelledReason(failedReason) ? 'cancelled' : 'failed', queue, jobId, reason: failedReason }),
+        this.emit({ type: failureStatus(failedReason), queue, jobId, reason: failedReason }),
       );
       // Custom events are not in QueueEvents' typed listener map; their fields arrive as strings.
       (events as unknown as { on(event: string, listener: (args: Record<string, string>) => void): void }).on(PARTIAL_IMAGE_EVENT, (args) => {

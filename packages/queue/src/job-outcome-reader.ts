@@ -1,7 +1,7 @@
 import { QueueKeys } from 'bullmq';
 import type { JobOutcome } from '@imageforge/jobs';
 import type { RedisClient } from './redis-connection';
-import { statusOf } from './job-state';
+import { failureStatus } from './job-state';
 
 /** A job's ending as read from Redis: its outcome, or that it has none yet, or that it does not exist. */
 export type OutcomeRead = JobOutcome | 'pending' | 'missing';
@@ -49,7 +49,7 @@ function toOutcome(completedScore: unknown, failedScore: unknown, fields: Array<
   if (completedScore !== null) return { status: 'succeeded', result: parseJson(returnvalue ?? null) };
   if (failedScore !== null) {
     const reason = failedReason ?? 'unknown failure';
-    return { status: statusOf('failed', reason) === 'cancelled' ? 'cancelled' : 'failed', reason };
+    return { status: failureStatus(reason), reason };
   }
   return 'pending';
 }

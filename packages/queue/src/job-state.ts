@@ -18,7 +18,12 @@ const STATE_TO_STATUS: Readonly<Record<string, JobStatus>> = {
  */
 export function statusOf(state: string, failedReason: string | null | undefined): JobStatus {
   const status = STATE_TO_STATUS[state] ?? 'queued';
-  return status === 'failed' && isCancelledReason(failedReason) ? 'cancelled' : status;
+  return status === 'failed' ? failureStatus(failedReason) : status;
+}
+
+/** How a job that BullMQ failed ended: cancelled when its reason carries the cancel marker. */
+export function failureStatus(failedReason: string | null | undefined): 'failed' | 'cancelled' {
+  return isCancelledReason(failedReason) ? 'cancelled' : 'failed';
 }
 
 /** Progress as stored by `updateProgress`: a number, or an object with `percent`. */
