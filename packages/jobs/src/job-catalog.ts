@@ -37,7 +37,6 @@ export type JobCatalog = Readonly<Record<string, JobDefinition>>;
 export type JobName<C extends JobCatalog> = Extract<keyof C, string>;
 export type JobPayload<C extends JobCatalog, N extends JobName<C> = JobName<C>> = z.infer<C[N]['payload']>;
 export type JobResult<C extends JobCatalog, N extends JobName<C> = JobName<C>> = z.infer<C[N]['result']>;
-export type JobOperation<C extends JobCatalog, N extends JobName<C> = JobName<C>> = C[N]['operation'];
 
 /** Keeps the literal names and operations of a catalog while checking its shape. */
 export function defineJobCatalog<const C extends JobCatalog>(catalog: C): C {

@@ -31,7 +31,6 @@ export type JobEvent = JobEventBase &
     | { type: 'cancelled'; reason: string }
   );
 
-export type JobEventType = JobEvent['type'];
 export type JobEventListener = (event: JobEvent) => void;
 
 export interface JobEventSource {

@@ -69,8 +69,3 @@ export function duplicateConnection(client: RedisClient, connectionName: string)
   }
   return client.duplicate({ connectionName });
 }
-
-/** Every server behind the client: the one server, or each node of a cluster. */
-export function redisNodes(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
-}

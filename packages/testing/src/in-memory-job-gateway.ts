@@ -1,5 +1,6 @@
 import {
   DuplicateWaiterError,
+  isFinalStatus,
   JobMissingError,
   WaiterClosedError,
   type AnyJobRecord,
@@ -85,7 +86,7 @@ export class InMemoryJobGateway<C extends JobCatalog> implements JobGateway<C> {
   async cancel(jobId: string): Promise<CancelOutcome> {
     const record = this.jobs.get(jobId);
     if (!record) return 'not_found';
-    if (record.status === 'succeeded' || record.status === 'failed' || record.status === 'cancelled') return 'already_finished';
+    if (isFinalStatus(record.status)) return 'already_finished';
     if (record.status === 'in_progress') return 'cancelling';
     this.finish(jobId, { status: 'cancelled', reason: 'cancelled: cancelled by request' });
     return 'cancelled';
