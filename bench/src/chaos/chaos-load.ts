@@ -95,7 +95,10 @@ export async function runChaosLoad(options: ChaosLoadOptions): Promise<ChaosLoad
           if (response.status === 200) result.sync.ok += 1;
           else if (typeof jobId === 'string') result.sync.errorNamingJob += 1;
           else if (response.status === 503) result.sync.refusedNothingQueued += 1;
-          else result.sync.otherErrors[`${response.status} ${code ?? ''}`.trim()] = (result.sync.otherErrors[`${response.status} ${code ?? ''}`.trim()] ?? 0) + 1;
+          else {
+            const kind = `${response.status} ${code ?? ''}`.trim();
+            result.sync.otherErrors[kind] = (result.sync.otherErrors[kind] ?? 0) + 1;
+          }
         } catch {
           result.sync.noAnswer += 1;
         }

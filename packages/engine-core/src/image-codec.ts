@@ -66,8 +66,8 @@ const CHECK_EDGE = 64;
 /**
  * Proves every byte of the image decodes (a truncated or corrupt file throws
  * ImageDecodeError) without holding its pixels: libvips streams the rows through a
- * reduce to a 64-pixel thumbnail, so memory stays near the thumbnail's size however
- * large the image is, where a full decode costs width * height * 4 bytes.
+ * reduce to a 64-pixel thumbnail, so memory is its row buffers, not the image,
+ * where a full decode costs width * height * 4 bytes.
  */
 export async function verifyImageDecodes(buf: Buffer, options: ProbeOptions): Promise<ImageProbe> {
   const probe = await probeImage(buf, options);

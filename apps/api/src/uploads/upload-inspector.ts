@@ -10,7 +10,8 @@ export interface InspectedUpload {
  * Learns what an upload really is from its bytes: magic bytes, header dimensions
  * (refusing pixel bombs before decoding), then a decode streamed into a thumbnail,
  * so truncated or corrupt files are refused here rather than failing in a worker,
- * at a few hundred kilobytes of memory instead of width * height * 4 bytes.
+ * with a working set of a few MiB (about 11-13 MiB of API RSS measured per upload)
+ * instead of width * height * 4 bytes.
  */
 export async function inspectUpload(
   field: ProbedUpload['field'],
