@@ -13,6 +13,7 @@ import {
   type ImageJobPayload,
   type ImageJobResult,
   type JobGateway,
+  type JobLane,
   type JobOutcome,
   type JobRecord,
   type JobWaiter,
@@ -88,12 +89,13 @@ export class ImageSubmissionService {
       if (existing) return this.resume(existing, request, mode, ctx);
     }
     const stored: string[] = [];
-    const { name, payload } = await this.prepare(jobId, request, ctx, stored);
+    const lane = mode.kind === 'sync' ? 'interactive' : 'async';
+    const { name, payload } = await this.prepare(jobId, request, { ...ctx, lane }, stored);
     const queue = request.entry.queue;
     const waiter = mode.kind === 'async' ? undefined : this.watch(queue, jobId, name);
     let createdAt: number;
     try {
-      ({ createdAt } = await this.deps.gateway.enqueue({ queue, name, payload, jobId, lane: mode.kind === 'sync' ? 'interactive' : 'async' }));
+      ({ createdAt } = await this.deps.gateway.enqueue({ queue, name, payload, jobId, lane, owner: ctx.owner }));
     } catch (error) {
       waiter?.cancel();
       // No job will ever read them: take the inputs back in the same call.
@@ -106,8 +108,8 @@ export class ImageSubmissionService {
   }
 
   /** The job's payload; inputs given as bytes are stored under the job's own keys first. */
-  private async prepare(jobId: string, request: ImageRequest, ctx: SubmitContext, stored: string[]): Promise<Prepared> {
-    const base = { requestId: ctx.requestId, owner: ctx.owner, acceptedAt: this.now(), params: request.params };
+  private async prepare(jobId: string, request: ImageRequest, ctx: SubmitContext & { lane: JobLane }, stored: string[]): Promise<Prepared> {
+    const base = { requestId: ctx.requestId, owner: ctx.owner, acceptedAt: this.now(), params: request.params, lane: ctx.lane };
     const place = async (input: ImageInput, key: string): Promise<string> => {
       if ('key' in input) return input.key;
       await this.deps.storage.put(key, input.bytes, { contentType: input.contentType });

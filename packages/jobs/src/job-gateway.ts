@@ -14,6 +14,8 @@ export interface EnqueueRequest<C extends JobCatalog, N extends JobName<C> = Job
   priority?: number;
   /** Milliseconds before the job may start. */
   delay?: number;
+  /** Whose work it is (the key's hash): lanes that share capacity share it per owner. */
+  owner?: string;
 }
 
 export interface EnqueuedJob {
@@ -46,6 +48,11 @@ export interface JobGateway<C extends JobCatalog> {
   watch<N extends JobName<C>>(job: { queue: string; jobId: string; name: N }): JobWaiter<JobResult<C, N>>;
   /** Parses the payload with the catalog (nothing is queued when it does not parse), then adds the job. */
   enqueue<N extends JobName<C>>(request: EnqueueRequest<C, N>): Promise<EnqueuedJob>;
+  /**
+   * Adds many jobs in one round trip per queue (a batch's chunk). Every payload is parsed
+   * first, so a bad one leaves none of them queued; ids that exist keep their job.
+   */
+  enqueueBulk(requests: readonly EnqueueRequest<C>[]): Promise<void>;
   /** The job in whichever queue holds it, or null. */
   read(jobId: string): Promise<AnyJobRecord<C> | null>;
   cancel(jobId: string): Promise<CancelOutcome>;

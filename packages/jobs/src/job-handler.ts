@@ -1,5 +1,6 @@
 import type { PartialImage } from './job-events';
 import type { JobCatalog, JobName, JobPayload, JobResult } from './job-catalog';
+import type { JobOutcome } from './job-record';
 
 /** What the queue hands a handler besides the parsed payload. */
 export interface JobContext {
@@ -26,3 +27,16 @@ export type JobHandlers<C extends JobCatalog> = { [N in JobName<C>]: JobHandler<
 export class PermanentJobError extends Error {
   override readonly name = 'PermanentJobError';
 }
+
+/** A job that reached its outcome in this worker: succeeded, failed for the last time, or cancelled. */
+export type SettledJob<C extends JobCatalog> = {
+  [N in JobName<C>]: { jobId: string; name: N; queue: string; payload: JobPayload<C, N>; outcome: JobOutcome<JobResult<C, N>> };
+}[JobName<C>];
+
+/**
+ * Runs before the worker lets BullMQ record the outcome, so what it writes (a batch's
+ * tally, a webhook delivery) cannot be lost to a crash: a worker that dies first leaves
+ * the job to run again and the hook to run again. It must therefore be idempotent, and
+ * a throw turns the outcome into a retry.
+ */
+export type JobSettledHook<C extends JobCatalog> = (settled: SettledJob<C>) => Promise<void>;

@@ -26,6 +26,10 @@ export class BullmqJobGateway<C extends JobCatalog> implements JobGateway<C> {
     return { createdAt: job.timestamp };
   }
 
+  enqueueBulk(requests: readonly EnqueueRequest<C>[]): Promise<void> {
+    return this.deps.queue.enqueueBulk(requests);
+  }
+
   async read(jobId: string): Promise<AnyJobRecord<C> | null> {
     for (const name of this.deps.queue.queueNames) {
       const record = await readJobRecord(this.deps.queue.catalog, this.deps.queue.queue(name), jobId);

@@ -8,7 +8,10 @@ import {
   type JobHandler,
   type JobHandlers,
   type JobName,
+  type JobOutcome,
+  type JobSettledHook,
   type PartialImage,
+  type SettledJob,
 } from '@imageforge/jobs';
 import { cancelledReason, cancelRequestKey } from './job-cancellation';
 import type { RedisClient } from './redis-connection';
@@ -30,9 +33,12 @@ export interface ProcessorDeps<C extends JobCatalog> {
   /** Reads cancel requests; the worker's own connection. */
   connection: RedisClient;
   queue: { toKey(type: string): string };
+  queueName: string;
   /** Appends a custom event to the queue's event stream. */
   publishPartialImage(jobId: string, partial: PartialImage): Promise<void>;
   onJobEvent(event: WorkerJobEvent): void;
+  /** Awaited before an outcome is handed to BullMQ; see JobSettledHook. */
+  onSettled?: JobSettledHook<C>;
 }
 
 /**
@@ -53,9 +59,13 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
     const name: JobName<C> = job.name;
     const payload = parseJobPayload(deps.catalog, name, job.data);
     if (!payload.success) throw new UnrecoverableError(payload.message);
+    const settle = async (outcome: JobOutcome<unknown>) => {
+      await deps.onSettled?.({ jobId, name, queue: deps.queueName, payload: payload.data, outcome } as SettledJob<C>);
+    };
     const cancelRequested = async () => (await deps.connection.exists(cancelRequestKey(deps.queue, jobId))) === 1;
     if (await cancelRequested()) {
       deps.onJobEvent({ type: 'cancelled', ...base, durationMs: 0 });
+      await settle({ status: 'cancelled', reason: cancelledReason() });
       throw new UnrecoverableError(cancelledReason());
     }
 
@@ -73,6 +83,7 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
       const raw = await handler(payload.data, context);
       const result = deps.catalog[name]!.result.safeParse(raw);
       if (!result.success) throw new UnrecoverableError(`the ${name} handler returned an invalid result: ${result.error.message}`);
+      await settle({ status: 'succeeded', result: result.data });
       deps.onJobEvent({ type: 'completed', ...base, durationMs: Date.now() - startedAt });
       return result.data;
     } catch (error) {
@@ -89,11 +100,13 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
       const cancelled = !permanent && ((jobSignal.aborted && jobSignal.reason === ABORT_REASON_CANCEL) || (await cancelRequested()));
       if (cancelled) {
         deps.onJobEvent({ type: 'cancelled', ...base, durationMs });
+        await settle({ status: 'cancelled', reason: cancelledReason() });
         throw new UnrecoverableError(cancelledReason());
       }
       const failure = error instanceof PermanentJobError ? new UnrecoverableError(error.message) : error instanceof Error ? error : new Error(String(error));
       const willRetry = !(failure instanceof UnrecoverableError) && attempt < (job.opts.attempts ?? 1);
       deps.onJobEvent({ type: 'failed', ...base, durationMs, error: failure, willRetry });
+      if (!willRetry) await settle({ status: 'failed', reason: failure.message });
       throw failure;
     }
   };

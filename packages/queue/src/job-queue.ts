@@ -96,6 +96,35 @@ export class JobQueue<C extends JobCatalog> {
   }
 
   /**
+   * Adds many jobs with one addBulk per queue. Every payload is parsed before anything
+   * is added, so a bad one leaves none queued.
+   */
+  async enqueueBulk(requests: readonly EnqueueRequest<C>[]): Promise<void> {
+    const byQueue = new Map<string, { name: string; data: unknown; opts: Record<string, unknown> }[]>();
+    for (const request of requests) {
+      const definition = this.catalog[request.name];
+      if (!definition) throw new Error(`unknown job ${String(request.name)}`);
+      assertValidJobId(request.jobId);
+      this.queue(request.queue);
+      const priority = request.priority ?? this.lanePolicy(request.lane ?? 'interactive');
+      const bulk = byQueue.get(request.queue) ?? [];
+      bulk.push({
+        name: request.name,
+        data: definition.payload.parse(request.payload),
+        opts: {
+          ...definition.options,
+          jobId: request.jobId,
+          ...(priority !== undefined ? { priority } : {}),
+          ...(request.delay !== undefined ? { delay: request.delay } : {}),
+        },
+      });
+      byQueue.set(request.queue, bulk);
+    }
+    if (this.connection.status !== 'ready') throw new RedisUnavailableError(`Redis connection is ${this.connection.status}`);
+    for (const [name, jobs] of byQueue) await this.queue(name).addBulk(jobs);
+  }
+
+  /**
    * Adds or updates a repeating job under a fixed scheduler id: every process may call it
    * at start, and Redis keeps one schedule (BullMQ job schedulers).
    */

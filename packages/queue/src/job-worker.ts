@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { QueueEventsProducer, QueueKeys, Worker } from 'bullmq';
-import { jobNames, type JobCatalog, type JobHandlers } from '@imageforge/jobs';
+import { jobNames, type JobCatalog, type JobHandlers, type JobSettledHook } from '@imageforge/jobs';
 import { CancelSubscriber } from './cancel-subscriber';
 import { PARTIAL_IMAGE_EVENT } from './job-events';
 import { ABORT_REASON_CANCEL, ABORT_REASON_SHUTDOWN, createJobProcessor, type WorkerJobEvent } from './job-processor';
@@ -41,6 +41,8 @@ export interface JobWorkerOptions<C extends JobCatalog> {
   logger?: QueueLogger;
   /** Called for every job transition, for metrics and logs. */
   onJobEvent?: (event: WorkerJobEvent) => void;
+  /** Awaited before BullMQ records an outcome (batch tallies, webhook outbox); see JobSettledHook. */
+  onSettled?: JobSettledHook<C>;
 }
 
 export interface WorkerHandle {
@@ -74,6 +76,8 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
     handlers: options.handlers,
     connection,
     queue: keys,
+    queueName: options.queueName,
+    ...(options.onSettled ? { onSettled: options.onSettled } : {}),
     publishPartialImage: (jobId, partial) =>
       events.publishEvent(
         { eventName: PARTIAL_IMAGE_EVENT, jobId, key: partial.key, imageIndex: String(partial.imageIndex), partialIndex: String(partial.partialIndex) },

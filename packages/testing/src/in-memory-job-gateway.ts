@@ -66,6 +66,11 @@ export class InMemoryJobGateway<C extends JobCatalog> implements JobGateway<C> {
     };
   }
 
+  async enqueueBulk(requests: readonly EnqueueRequest<C>[]): Promise<void> {
+    for (const request of requests) this.catalog[request.name]!.payload.parse(request.payload);
+    for (const request of requests) await this.enqueue(request);
+  }
+
   async enqueue<N extends JobName<C>>(request: EnqueueRequest<C, N>): Promise<EnqueuedJob> {
     const failure = this.enqueueFailures.shift();
     if (failure) throw failure;

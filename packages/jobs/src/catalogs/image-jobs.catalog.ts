@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ImagesUsageSchema, NormalizedImageParamsSchema, type ImageOperation } from '@imageforge/contracts';
-import { defineJobCatalog, type JobDefinition, type JobName, type JobOptions, type JobPayload } from '../job-catalog';
+import { defineJobCatalog, JOB_LANES, type JobDefinition, type JobName, type JobOptions, type JobPayload } from '../job-catalog';
 import type { AnyJobRecord, JobRecord } from '../job-record';
 
 /**
@@ -16,6 +16,12 @@ const JobContextSchema = z.object({
   /** Unix milliseconds when the API accepted the request. */
   acceptedAt: z.number().int().nonnegative(),
   params: NormalizedImageParamsSchema,
+  /** How urgently it waits (see the queue's lane policy); absent on jobs queued before lanes were recorded. */
+  lane: z.enum(JOB_LANES).optional(),
+  /** Set on a batch's line: where its outcome is tallied. */
+  batch: z.object({ id: z.string().min(1), line: z.number().int().positive(), customId: z.string() }).optional(),
+  /** The request's own webhook endpoint (`webhook_url`), already checked against the allowed hosts. */
+  webhookUrl: z.string().url().optional(),
 });
 
 export const GeneratePayloadSchema = JobContextSchema.extend({
