@@ -1,12 +1,14 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '@imageforge/contracts';
-import type { ImageJobQueryService, ImageSubmissionService } from '@imageforge/image-service';
+import type { ImageJobQueryService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
 import type { LocalObjectStorage } from '@imageforge/storage';
 
 /** Everything createApp needs, built by hand in main.ts (or by a test). */
 export interface ApiDeps {
   registry: ModelRegistry;
+  /** Validates request bodies into ImageRequests: the one path for HTTP calls and batch lines. */
+  requests: ImageRequestBuilder;
   submissions: ImageSubmissionService;
   jobs: ImageJobQueryService;
   /** Set when images live in a local directory: the API serves their signed links. */
@@ -25,7 +27,6 @@ export interface ApiDeps {
   limits: {
     syncTimeoutMs: number;
     maxRequestBytes: number;
-    maxInputPixels: number;
   };
   logger: Logger;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadModelRegistry } from '@imageforge/contracts';
 import { redisTargetFromEnv } from '@imageforge/env-config';
-import { ImageJobQueryService, ImageSubmissionService } from '@imageforge/image-service';
+import { ImageJobQueryService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
 import { imageJobCatalog } from '@imageforge/jobs';
 import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
 import { createStorageProbe, LocalObjectStorage } from '@imageforge/storage';
@@ -51,6 +51,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
 
   const app = createApp({
     registry,
+    requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS }),
     submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
     jobs: new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
     localObjects: storage instanceof LocalObjectStorage ? storage : undefined,
@@ -69,7 +70,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     adminDashboard: env.ADMIN_KEY
       ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard(queueNames.map((name) => queue.queue(name))) }
       : undefined,
-    limits: { syncTimeoutMs: env.SYNC_TIMEOUT_MS, maxRequestBytes: env.MAX_REQUEST_BYTES, maxInputPixels: env.MAX_INPUT_PIXELS },
+    limits: { syncTimeoutMs: env.SYNC_TIMEOUT_MS, maxRequestBytes: env.MAX_REQUEST_BYTES },
     logger,
   });
   server.on('request', app);

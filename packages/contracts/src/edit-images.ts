@@ -7,13 +7,24 @@ import { GPT_MAX_INPUT_IMAGES } from './upload-rules';
 export const IMAGE_URL_MAX_LENGTH = 20_971_520;
 
 /** An image sent inline in a JSON edit, decoded but not inspected. */
-export interface DecodedImage {
+export interface InlineImage {
+  kind: 'inline';
   /** Where it came from (`images[0]`, `mask`), for error `param`s. */
   param: string;
   /** Media type the data URL declared; the API trusts the bytes, not this. */
   mediaType: string;
   bytes: Buffer;
 }
+
+/** An image named by the id of an uploaded file (`{ file_id }`); the caller resolves it for its owner. */
+export interface FileImageRef {
+  kind: 'file';
+  /** `images[0].file_id`, `mask.file_id`. */
+  param: string;
+  fileId: string;
+}
+
+export type DecodedImage = InlineImage | FileImageRef;
 
 const DATA_URL = /^data:(image\/[a-z0-9.+-]+)(?:;[a-z0-9-]+=[^;,]*)*;base64,([\s\S]*)$/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -23,7 +34,7 @@ function invalidImageUrl(param: string, message: string): InvalidRequestError {
   return new InvalidRequestError(`Invalid '${param}': ${message}`, { param, code: 'invalid_image_url' });
 }
 
-function decodeDataUrl(param: string, url: string): DecodedImage {
+function decodeDataUrl(param: string, url: string): InlineImage {
   if (url.length > IMAGE_URL_MAX_LENGTH) throw stringTooLong(param, IMAGE_URL_MAX_LENGTH, url.length);
   if (REMOTE_URL.test(url)) {
     throw invalidImageUrl(
@@ -37,6 +48,7 @@ function decodeDataUrl(param: string, url: string): DecodedImage {
     throw invalidImageUrl(param, 'expected a base64 data URL such as data:image/png;base64,iVBORw0KGgo...');
   }
   return {
+    kind: 'inline',
     param: param.replace(/\.image_url$/, ''),
     mediaType: (match[1] as string).toLowerCase(),
     bytes: Buffer.from(payload, 'base64'),
@@ -58,10 +70,14 @@ function decodeImageRef(param: string, ref: unknown): DecodedImage {
     });
   }
   if (hasFileId) {
-    throw new InvalidRequestError(
-      `Invalid '${param}.file_id': file references are not supported by this server; send the image as a base64 data URL in 'image_url'.`,
-      { param: `${param}.file_id`, code: 'unsupported_value' },
-    );
+    if (typeof fields.file_id !== 'string') throw invalidType(`${param}.file_id`, 'a string', fields.file_id);
+    if (fields.file_id.length === 0) {
+      throw new InvalidRequestError(`Invalid '${param}.file_id': empty string. Expected a file id such as 'file-abc123'.`, {
+        param: `${param}.file_id`,
+        code: 'empty_string',
+      });
+    }
+    return { kind: 'file', param: `${param}.file_id`, fileId: fields.file_id };
   }
   if (typeof fields.image_url !== 'string') throw invalidType(`${param}.image_url`, 'a string', fields.image_url);
   return decodeDataUrl(`${param}.image_url`, fields.image_url);

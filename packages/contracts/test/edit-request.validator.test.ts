@@ -1,4 +1,4 @@
-import { applyFirstImageSize, defaultModelRegistry, validateEditRequest, type ImageSize } from '../src';
+import { applyFirstImageSize, defaultModelRegistry, validateEditRequest, type DecodedImage, type ImageSize } from '../src';
 import { expectApiError } from './expect-api-error';
 
 const registry = defaultModelRegistry();
@@ -15,14 +15,22 @@ describe(validateEditRequest.name, () => {
     const second = Buffer.from('second image');
     const mask = Buffer.from('mask bytes');
     const result = editJson({ images: [ref(), { image_url: dataUrl(second, 'image/webp') }], mask: ref(mask) });
-    expect(result.images.map((image) => [image.param, image.mediaType])).toEqual([
+    const inline = (image: DecodedImage | undefined) => (image?.kind === 'inline' ? image : undefined);
+    expect(result.images.map((image) => [image.param, inline(image)?.mediaType])).toEqual([
       ['images[0]', 'image/png'],
       ['images[1]', 'image/webp'],
     ]);
-    expect(result.images[0]?.bytes.equals(PNG_BYTES)).toBe(true);
-    expect(result.images[1]?.bytes.equals(second)).toBe(true);
-    expect(result.mask?.bytes.equals(mask)).toBe(true);
+    expect(inline(result.images[0])?.bytes.equals(PNG_BYTES)).toBe(true);
+    expect(inline(result.images[1])?.bytes.equals(second)).toBe(true);
+    expect(inline(result.mask)?.bytes.equals(mask)).toBe(true);
     expect(result.entry.id).toBe('gpt-image-1');
+  });
+
+  it('passes file references through for the caller to resolve, mixed with data URLs', () => {
+    const result = editJson({ images: [{ file_id: 'file-abc' }, ref()], mask: { file_id: 'file-mask' } });
+    expect(result.images[0]).toEqual({ kind: 'file', param: 'images[0].file_id', fileId: 'file-abc' });
+    expect(result.images[1]?.kind).toBe('inline');
+    expect(result.mask).toEqual({ kind: 'file', param: 'mask.file_id', fileId: 'file-mask' });
   });
 
   it('keeps a single JSON image on dall-e-2 with its defaults', () => {
@@ -45,7 +53,8 @@ describe(validateEditRequest.name, () => {
     [{ images: ['data:image/png;base64,AAAA'] }, 'images[0]', 'invalid_type', "Invalid type for 'images[0]': expected an object, but got a string instead."],
     [{ images: [{ image_url: 'https://example.com/cat.png' }] }, 'images[0].image_url', 'invalid_image_url', /^Invalid 'images\[0\]\.image_url': remote image URLs are not fetched/],
     [{ images: [{ image_url: 'HTTP://example.com/cat.png' }] }, 'images[0].image_url', 'invalid_image_url', /remote image URLs/],
-    [{ images: [{ file_id: 'file-abc' }] }, 'images[0].file_id', 'unsupported_value', /file references are not supported/],
+    [{ images: [{ file_id: 5 }] }, 'images[0].file_id', 'invalid_type', "Invalid type for 'images[0].file_id': expected a string, but got an integer instead."],
+    [{ images: [{ file_id: '' }] }, 'images[0].file_id', 'empty_string', /^Invalid 'images\[0\]\.file_id': empty string/],
     [{ images: [{ image_url: dataUrl(PNG_BYTES), file_id: 'file-abc' }] }, 'images[0]', 'invalid_value', "Invalid 'images[0]': provide exactly one of 'image_url' or 'file_id'."],
     [{ images: [{}] }, 'images[0]', 'invalid_value', /exactly one of 'image_url' or 'file_id'/],
     [{ images: [{ image_url: 'data:image/png;base64,@@@@' }] }, 'images[0].image_url', 'invalid_image_url', /base64 data URL/],
@@ -54,7 +63,7 @@ describe(validateEditRequest.name, () => {
     [{ images: [{ image_url: 5 }] }, 'images[0].image_url', 'invalid_type', "Invalid type for 'images[0].image_url': expected a string, but got an integer instead."],
     [{ images: [{ image_url: dataUrl(PNG_BYTES), detail: 'high' }] }, 'images[0].detail', 'unknown_parameter', "Unknown parameter: 'images[0].detail'."],
     [{ mask: { image_url: 'https://example.com/mask.png' } }, 'mask.image_url', 'invalid_image_url', /remote image URLs/],
-    [{ mask: { file_id: 'file-abc' } }, 'mask.file_id', 'unsupported_value', /file references/],
+    [{ mask: { file_id: 7 } }, 'mask.file_id', 'invalid_type', /expected a string/],
   ])('rejects JSON edit images %j on %s with %s', (body, param, code, message) => {
     expectApiError(() => editJson(body), { status: 400, param, code, message });
   });

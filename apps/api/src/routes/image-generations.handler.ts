@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { InvalidRequestError, validateGenerationRequest } from '@imageforge/contracts';
+import { InvalidRequestError } from '@imageforge/contracts';
 import type { ApiDeps } from '../api-deps';
 import { answerSubmission } from './submission-response';
 
@@ -9,8 +9,7 @@ export function imageGenerationsHandler(deps: ApiDeps) {
     if (!req.is('application/json')) {
       throw new InvalidRequestError("Invalid Content-Type header (expected 'application/json').", { code: 'invalid_content_type' });
     }
-    const { entry, params, prompt } = validateGenerationRequest({ body: jsonObjectBody(req.body), source: 'json' }, deps.registry);
-    await answerSubmission(req, res, deps, { operation: 'generation', entry, params, prompt });
+    await answerSubmission(req, res, deps, deps.requests.generation(jsonObjectBody(req.body)));
   };
 }
 

@@ -2,7 +2,6 @@ import type { Request, Response } from 'express';
 import { checkUploads, InvalidRequestError, validateVariationRequest } from '@imageforge/contracts';
 import type { ApiDeps } from '../api-deps';
 import { uploadedFiles } from '../uploads/multipart.middleware';
-import { inspectUpload, storedInput } from '../uploads/upload-inspector';
 import { answerSubmission } from './submission-response';
 
 /** POST /v1/images/variations (multipart, dall-e-2). */
@@ -19,10 +18,10 @@ export function imageVariationsHandler(deps: ApiDeps) {
     if (files.mask) {
       throw new InvalidRequestError("Unrecognized request argument supplied: mask", { param: 'mask', code: 'unknown_parameter' });
     }
-    const images = await Promise.all(files.images.map((file) => inspectUpload('image', 'image', file.buffer, deps.limits.maxInputPixels)));
-    checkUploads('variation', entry.profile, { images: images.map((image) => image.probe) });
+    const images = await Promise.all(files.images.map((file) => deps.requests.inspectBytes('image', 'image', file.buffer)));
+    checkUploads('variation', entry.profile, { images: images.map((image) => image.upload.probe) });
     const image = images[0];
     if (!image) throw new InvalidRequestError("Missing required parameter: 'image'.", { param: 'image', code: 'missing_required_parameter' });
-    await answerSubmission(req, res, deps, { operation: 'variation', entry, params, image: storedInput(image) });
+    await answerSubmission(req, res, deps, { operation: 'variation', entry, params, image: image.input });
   };
 }
