@@ -25,7 +25,7 @@ describe('ops endpoints', () => {
     const text = await metrics.text();
     expect(Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(1_000_000);
     expect(text).toMatch(/^imageforge_sync_waiters 0$/m);
-    expect(Number(/^imageforge_queue_jobs\{queue="images",state="completed"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^imageforge_queue_jobs\{queue="images",lane="interactive",state="completed"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
   });
 
   it('serves bull-board behind the admin key only', async () => {

@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { BATCH_QUEUE, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE } from '@imageforge/jobs';
+import { laneQueueNames } from '@imageforge/queue';
 import { bodyOf, useImageStack } from './support/image-stack.harness';
 
 const models = [
@@ -40,7 +42,9 @@ describe('the stack on a Redis Cluster', () => {
     expect(response.status).toBe(200);
     const keys = (await onEveryNode((node) => node.keys('bull:*'))).flat();
     expect(keys.length).toBeGreaterThan(0);
-    expect(keys.every((key) => key.startsWith('bull:{images}:images:') || key.startsWith('bull:{slow}:slow:') || key.startsWith('bull:{maintenance}:maintenance:'))).toBe(true);
+    // Every lane of a queue is a BullMQ queue of its own, under its own tag.
+    const queues = ['images', 'slow', MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, BATCH_QUEUE].flatMap(laneQueueNames);
+    expect(keys.filter((key) => !queues.some((queue) => key.startsWith(`bull:{${queue}}:${queue}:`)))).toEqual([]);
     const slots = await onEveryNode((node) => node.cluster('KEYSLOT', 'bull:{images}:images:wait') as Promise<number>);
     expect(new Set(slots).size).toBe(1);
     expect(await onEveryNode((node) => node.cluster('KEYSLOT', 'bull:{images}:images:events') as Promise<number>)).toEqual(slots);

@@ -63,6 +63,14 @@ describe(parseWorkerConfig.name, () => {
     expect(() => parseWorkerConfig({ ...s3, S3_KEY_PREFIX: 'prod' })).toThrow(/S3_KEY_PREFIX/);
   });
 
+  it('reads the minimum lane shares, 0.1 each by default, and refuses floors above the whole capacity', () => {
+    const redis = { REDIS_URL: 'redis://r:6379' };
+    expect(parseWorkerConfig(redis).worker.minShares).toEqual({ batch: 0.1, async: 0.1 });
+    expect(parseWorkerConfig({ ...redis, WORKER_BATCH_MIN_SHARE: '0.25', WORKER_ASYNC_MIN_SHARE: '0' }).worker.minShares).toEqual({ batch: 0.25, async: 0 });
+    expect(() => parseWorkerConfig({ ...redis, WORKER_BATCH_MIN_SHARE: '1.5' })).toThrow(/^  WORKER_BATCH_MIN_SHARE: /m);
+    expect(() => parseWorkerConfig({ ...redis, WORKER_BATCH_MIN_SHARE: '0.7', WORKER_ASYNC_MIN_SHARE: '0.5' })).toThrow(/more than all of the capacity/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseWorkerConfig({ REDIS_URL: 'redis://127.0.0.1:6379', WORKER_QUEUES: '', S3_BUCKET: '' }).queues).toBeUndefined();
   });

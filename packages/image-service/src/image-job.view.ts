@@ -1,5 +1,5 @@
 import type { ImageOperation, ImagesResponse } from '@imageforge/contracts';
-import { imageJobCatalog, type AnyImageJobRecord, type JobStatus } from '@imageforge/jobs';
+import { imageJobCatalog, type AnyImageJobRecord, type JobLane, type JobStatus } from '@imageforge/jobs';
 
 /** The job object `GET /v1/images/jobs/{id}` and `202` answers return. */
 export interface ImageJobObject {
@@ -8,6 +8,10 @@ export interface ImageJobObject {
   operation: ImageOperation;
   model: string;
   status: JobStatus;
+  /** How urgently it waits: `interactive` (a sync call), `async` (`Prefer`), or `batch` (a batch's line). */
+  lane: JobLane;
+  /** First 16 hex characters of the owner id (the key's sha256): enough to tell callers apart, never the key. */
+  owner: string;
   /** 0-100. */
   progress: number;
   /** Unix seconds. */
@@ -19,6 +23,8 @@ export interface ImageJobObject {
   error: { message: string; code: string } | null;
 }
 
+const OWNER_PREFIX_LENGTH = 16;
+
 const toSeconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
 
 export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null): ImageJobObject {
@@ -28,6 +34,9 @@ export function toImageJobObject(record: AnyImageJobRecord, result: ImagesRespon
     operation: imageJobCatalog[record.name].operation,
     model: record.payload.params.model,
     status: record.status,
+    // Jobs queued before lanes were recorded sit in the plain queue, which is the interactive lane's.
+    lane: record.payload.lane ?? 'interactive',
+    owner: record.payload.owner.slice(0, OWNER_PREFIX_LENGTH),
     progress: record.progress,
     created_at: Math.floor(record.createdAt / 1000),
     started_at: toSeconds(record.startedAt),

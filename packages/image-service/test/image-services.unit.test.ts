@@ -177,6 +177,20 @@ describe('image submission and queries without Redis', () => {
     expect({ status: conflict.status, code: conflict.code }).toEqual({ status: 409, code: 'idempotency_key_reused' });
   });
 
+  it('shows the lane and only the first 16 hex characters of the owner id on the job object', async () => {
+    const owner = 'a3f1c9e2b4d60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00';
+    const accepted = await submissions.submit(generation(), { ...ctx, owner }, { kind: 'async' });
+    const sync = submissions.submit(generation(), { ...ctx, owner }, SYNC);
+    await tick();
+    const syncId = gateway.records.at(-1)!.id;
+
+    expect(await jobs.get(accepted.jobId, owner)).toMatchObject({ lane: 'async', owner: 'a3f1c9e2b4d60718' });
+    expect(await jobs.get(syncId, owner)).toMatchObject({ lane: 'interactive', owner: 'a3f1c9e2b4d60718' });
+    expect(JSON.stringify(await jobs.get(syncId, owner))).not.toContain(owner);
+    await finish(syncId);
+    await sync;
+  });
+
   it('shows a job only to its owner and refuses to cancel a finished one', async () => {
     const outcome = await submissions.submit(generation(), ctx, { kind: 'async' });
     expect((await apiErrorOf(jobs.get(outcome.jobId, 'owner-b'))).status).toBe(404);

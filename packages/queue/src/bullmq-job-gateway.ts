@@ -7,16 +7,18 @@ import type { RedisClient } from './redis-connection';
 
 export interface BullmqJobGatewayDeps<C extends JobCatalog> {
   queue: JobQueue<C>;
-  waiters: CompletionWaiters;
+  /** Absent in processes that add and read jobs but never wait on one (a worker expanding a batch). */
+  waiters?: CompletionWaiters;
   /** The producer connection, for the cancel script. */
   connection: RedisClient;
 }
 
-/** JobGateway over BullMQ: one Queue per queue name, one shared set of waiters. */
+/** JobGateway over BullMQ: a Queue per lane of each model queue, one shared set of waiters. */
 export class BullmqJobGateway<C extends JobCatalog> implements JobGateway<C> {
   constructor(private readonly deps: BullmqJobGatewayDeps<C>) {}
 
   watch<N extends JobName<C>>(job: { queue: string; jobId: string; name: N }): JobWaiter<JobResult<C, N>> {
+    if (!this.deps.waiters) throw new Error('this job gateway was built without completion waiters');
     // The processor parsed the result before storing it; it is not parsed again here.
     return this.deps.waiters.register(job.jobId, { queue: job.queue }) as JobWaiter<JobResult<C, N>>;
   }
@@ -30,19 +32,14 @@ export class BullmqJobGateway<C extends JobCatalog> implements JobGateway<C> {
     return this.deps.queue.enqueueBulk(requests);
   }
 
+  /** Finds the lane queue first (one round trip across all of them), then reads only there. */
   async read(jobId: string): Promise<AnyJobRecord<C> | null> {
-    for (const name of this.deps.queue.queueNames) {
-      const record = await readJobRecord(this.deps.queue.catalog, this.deps.queue.queue(name), jobId);
-      if (record) return record;
-    }
-    return null;
+    const found = await this.deps.queue.locate(jobId);
+    return found ? readJobRecord(this.deps.queue.catalog, found.bull, jobId, this.deps.connection, found.queue) : null;
   }
 
   async cancel(jobId: string): Promise<CancelOutcome> {
-    for (const name of this.deps.queue.queueNames) {
-      const outcome = await cancelJob(this.deps.queue.queue(name), this.deps.connection, jobId);
-      if (outcome !== 'not_found') return outcome;
-    }
-    return 'not_found';
+    const found = await this.deps.queue.locate(jobId);
+    return found ? cancelJob(found.bull, this.deps.connection, jobId) : 'not_found';
   }
 }

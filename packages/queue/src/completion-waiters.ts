@@ -1,5 +1,6 @@
 import { DuplicateWaiterError, JobMissingError, WaiterClosedError, type JobEvent, type JobEventSource, type JobOutcome } from '@imageforge/jobs';
-import { JobOutcomeReader } from './job-outcome-reader';
+import { JobOutcomeReader, type OutcomeRead } from './job-outcome-reader';
+import { laneQueueNames } from './lane-queues';
 import { DEFAULT_QUEUE_PREFIX, queuePrefix } from './queue-keys';
 import { silentLogger, type QueueLogger } from './queue-logger';
 import type { RedisClient } from './redis-connection';
@@ -16,6 +17,7 @@ export interface CompletionWaitersOptions {
   events: JobEventSource;
   /** A `consumer` connection for the reconciliation reads. */
   connection: RedisClient;
+  /** Model queues; a waiter's job may be in any lane of its queue. */
   queueNames: readonly string[];
   /** Base of each queue's hash-tagged key prefix. Default `bull`. */
   prefix?: string;
@@ -47,7 +49,8 @@ interface Waiter {
  */
 export class CompletionWaiters {
   private readonly waiters = new Map<string, Map<string, Waiter>>();
-  private readonly prefixes = new Map<string, string>();
+  /** Model queue -> its lane queues, most urgent first, as the outcome reader addresses them. */
+  private readonly lanes = new Map<string, Array<{ name: string; prefix: string }>>();
   private readonly reader: JobOutcomeReader;
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -64,7 +67,10 @@ export class CompletionWaiters {
     this.reader = new JobOutcomeReader(options.connection, options.reconcileBatchSize ?? 200);
     for (const queue of new Set(options.queueNames)) {
       this.waiters.set(queue, new Map());
-      this.prefixes.set(queue, queuePrefix(options.prefix ?? DEFAULT_QUEUE_PREFIX, queue));
+      this.lanes.set(
+        queue,
+        laneQueueNames(queue).map((name) => ({ name, prefix: queuePrefix(options.prefix ?? DEFAULT_QUEUE_PREFIX, name) })),
+      );
     }
     this.unsubscribe = options.events.subscribe((event) => this.onEvent(event));
     this.timer = setInterval(() => void this.reconcile(), options.reconcileIntervalMs ?? 1_000);
@@ -134,7 +140,7 @@ export class CompletionWaiters {
   private async check(queue: string, jobIds: string[]): Promise<void> {
     let outcomes;
     try {
-      outcomes = await this.reader.read({ name: queue, prefix: this.prefixes.get(queue)! }, jobIds);
+      outcomes = await this.readAcrossLanes(queue, jobIds);
     } catch (error) {
       this.logger.warn({ err: error, queue }, 'reconciling job waiters failed; retrying on the next tick');
       return;
@@ -152,6 +158,19 @@ export class CompletionWaiters {
         this.settle(waiter, outcome);
       }
     }
+  }
+
+  /** A job is missing only when no lane queue holds it; lanes are read most urgent first, where waited-for jobs are. */
+  private async readAcrossLanes(queue: string, jobIds: string[]): Promise<Map<string, OutcomeRead>> {
+    const outcomes = new Map<string, OutcomeRead>();
+    let remaining = jobIds;
+    for (const lane of this.lanes.get(queue)!) {
+      if (remaining.length === 0) break;
+      for (const [jobId, outcome] of await this.reader.read(lane, remaining)) if (outcome !== 'missing') outcomes.set(jobId, outcome);
+      remaining = remaining.filter((jobId) => !outcomes.has(jobId));
+    }
+    for (const jobId of remaining) outcomes.set(jobId, 'missing');
+    return outcomes;
   }
 
   private settle(waiter: Waiter, outcome: JobOutcome): void {

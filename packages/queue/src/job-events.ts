@@ -1,6 +1,7 @@
 import { QueueEvents } from 'bullmq';
 import type { JobEvent, JobEventListener, JobEventSource } from '@imageforge/jobs';
 import { failureStatus, progressPercent } from './job-state';
+import { laneQueueNames } from './lane-queues';
 import { DEFAULT_QUEUE_PREFIX, queuePrefix } from './queue-keys';
 import { silentLogger, type QueueLogger } from './queue-logger';
 import type { RedisClient } from './redis-connection';
@@ -12,6 +13,7 @@ export const PARTIAL_IMAGE_EVENT = 'partial_image';
 export interface QueueJobEventsOptions {
   /** A `consumer` connection: each QueueEvents duplicates it for its blocking reads. */
   connection: RedisClient;
+  /** Model queues: events of every lane of each are followed, named by the model queue. */
   queueNames: readonly string[];
   /** Base of each queue's hash-tagged key prefix. Default `bull`. */
   prefix?: string;
@@ -21,7 +23,7 @@ export interface QueueJobEventsOptions {
 }
 
 /**
- * The job event stream of one process: ONE QueueEvents per queue, fanned out to any
+ * The job event stream of one process: ONE QueueEvents per lane queue, fanned out to any
  * number of subscribers, per job through a map (a listener per job on an emitter
  * would trip MaxListenersExceededWarning and cost O(listeners) per event).
  * BullMQ 6 appends `failed` only when a job has used its attempts, so every
@@ -31,15 +33,17 @@ export class QueueJobEvents implements JobEventSource {
   private readonly listeners = new Set<JobEventListener>();
   private readonly byJob = new Map<string, Set<JobEventListener>>();
   private readonly events: QueueEvents[] = [];
+  private readonly queues: string[];
   private readonly logger: QueueLogger;
   private readonly closeTimeoutMs: number;
 
   constructor(options: QueueJobEventsOptions) {
     this.logger = options.logger ?? silentLogger;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
-    for (const queue of new Set(options.queueNames)) {
-      const events = new QueueEvents(queue, { connection: options.connection, prefix: queuePrefix(options.prefix ?? DEFAULT_QUEUE_PREFIX, queue) });
-      events.on('error', (error) => this.logger.warn({ err: error, queue }, 'queue events error'));
+    this.queues = [...new Set(options.queueNames)];
+    for (const [queue, physical] of this.queues.flatMap((queue) => laneQueueNames(queue).map((name) => [queue, name] as const))) {
+      const events = new QueueEvents(physical, { connection: options.connection, prefix: queuePrefix(options.prefix ?? DEFAULT_QUEUE_PREFIX, physical) });
+      events.on('error', (error) => this.logger.warn({ err: error, queue: physical }, 'queue events error'));
       events.on('waiting', ({ jobId }) => this.emit({ type: 'queued', queue, jobId }));
       events.on('active', ({ jobId }) => this.emit({ type: 'started', queue, jobId }));
       events.on('progress', ({ jobId, data }) => this.emit({ type: 'progress', queue, jobId, progress: progressPercent(data) }));
@@ -58,8 +62,9 @@ export class QueueJobEvents implements JobEventSource {
     }
   }
 
+  /** The model queues followed. */
   get queueNames(): string[] {
-    return this.events.map((events) => events.name);
+    return [...this.queues];
   }
 
   subscribe(listener: JobEventListener): () => void {

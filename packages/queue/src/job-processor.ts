@@ -23,6 +23,9 @@ export type WorkerJobEvent =
   | { type: 'failed'; jobId: string; name: string; attempt: number; durationMs: number; error: Error; willRetry: boolean }
   | { type: 'cancelled' | 'handed_back'; jobId: string; name: string; attempt: number; durationMs: number };
 
+/** Field of BullMQ's job hash where the worker notes when the job got its slot and started. */
+export const SLOT_STARTED_FIELD = 'slotStartedOn';
+
 /** Abort reasons the worker gives BullMQ's per-job AbortController. */
 export const ABORT_REASON_CANCEL = 'imageforge:cancel';
 export const ABORT_REASON_SHUTDOWN = 'imageforge:shutdown';
@@ -39,6 +42,11 @@ export interface ProcessorDeps<C extends JobCatalog> {
   onJobEvent(event: WorkerJobEvent): void;
   /** Awaited before an outcome is handed to BullMQ; see JobSettledHook. */
   onSettled?: JobSettledHook<C>;
+  /**
+   * Waits for a slot of the process's capacity gate before the handler runs; the returned
+   * function frees it. An abort while waiting (cancel, shutdown) rejects with its reason.
+   */
+  acquireSlot?: (jobId: string, signal: AbortSignal) => Promise<() => void>;
 }
 
 /**
@@ -53,7 +61,7 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const jobId = job.id ?? '';
     const attempt = job.attemptsMade + 1;
-    const startedAt = Date.now();
+    let startedAt = Date.now();
     const base = { jobId, name: job.name, attempt };
     if (!isJobName(deps.catalog, job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const name: JobName<C> = job.name;
@@ -78,9 +86,28 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
       reportProgress: (percent) => job.updateProgress(Math.min(100, Math.max(0, Math.round(percent)))),
       announcePartialImage: (partial) => deps.publishPartialImage(jobId, partial),
     };
-    deps.onJobEvent({ type: 'started', ...base });
     try {
-      const raw = await handler(payload.data, context);
+      let release: () => void = () => undefined;
+      if (deps.acquireSlot) {
+        release = await deps.acquireSlot(jobId, jobSignal);
+        startedAt = Date.now();
+        // A cancel recorded during a long wait, while pub/sub was down, still counts; the catch
+        // below finds the recorded request and ends the job cancelled.
+        if (await cancelRequested().catch(() => false)) {
+          release();
+          throw new Error('cancelled while waiting for a slot');
+        }
+      }
+      // A job holding a slot is running; one still waiting at the gate is `active` to BullMQ but queued to its callers.
+      await deps.connection.hset(deps.queue.toKey(jobId), SLOT_STARTED_FIELD, String(startedAt));
+      let raw: unknown;
+      try {
+        deps.onJobEvent({ type: 'started', ...base });
+        raw = await handler(payload.data, context);
+      } finally {
+        // Capacity is the handler's; settling (hooks, result storage) need not hold a slot.
+        release();
+      }
       const result = deps.catalog[name]!.result.safeParse(raw);
       if (!result.success) throw new UnrecoverableError(`the ${name} handler returned an invalid result: ${result.error.message}`);
       await settle({ status: 'succeeded', result: result.data });

@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
 import { isJobName, type AnyJobRecord, type JobCatalog } from '@imageforge/jobs';
+import { SLOT_STARTED_FIELD } from './job-processor';
 import { progressPercent, statusOf } from './job-state';
+import type { RedisClient } from './redis-connection';
 
 /**
  * The job as services report it, or null when there is no such job (or it is not a
@@ -8,23 +10,34 @@ import { progressPercent, statusOf } from './job-state';
  * and catalogs only ever add optional fields, so an older payload still has every
  * field a reader relies on.
  */
-export async function readJobRecord<C extends JobCatalog>(catalog: C, queue: Queue, jobId: string): Promise<AnyJobRecord<C> | null> {
+export async function readJobRecord<C extends JobCatalog>(
+  catalog: C,
+  queue: Queue,
+  jobId: string,
+  /** A connection to the queue's Redis, for the slot mark BullMQ's Job does not read. */
+  connection: RedisClient,
+  /** The model queue the record names, when `queue` holds one of its lanes. Default: `queue`'s own name. */
+  queueName: string = queue.name,
+): Promise<AnyJobRecord<C> | null> {
   // State first: a job read after `completed` always carries its return value,
   // while the other order can pair `completed` with a hash read before it finished.
   const state = await queue.getJobState(jobId);
   const job = await queue.getJob(jobId);
   if (!job || !job.id || !isJobName(catalog, job.name)) return null;
-  const status = statusOf(state, job.failedReason);
+  // BullMQ moves a job to active when a worker takes it, which may be before it has a slot.
+  const slotStartedOn = state === 'active' ? Number((await connection.hget(queue.toKey(jobId), SLOT_STARTED_FIELD)) ?? 0) : 0;
+  const waitingForSlot = state === 'active' && slotStartedOn === 0;
+  const status = waitingForSlot ? 'queued' : statusOf(state, job.failedReason);
   const record = {
     id: job.id,
     name: job.name,
-    queue: queue.name,
+    queue: queueName,
     status,
     progress: status === 'succeeded' ? 100 : progressPercent(job.progress),
     createdAt: job.timestamp,
     attemptsMade: job.attemptsMade,
     payload: job.data,
-    ...(job.processedOn ? { startedAt: job.processedOn } : {}),
+    ...(!waitingForSlot && (slotStartedOn || job.processedOn) ? { startedAt: slotStartedOn || job.processedOn } : {}),
     ...(job.finishedOn && status !== 'in_progress' && status !== 'queued' ? { finishedAt: job.finishedOn } : {}),
     ...(status === 'succeeded' && job.returnvalue !== null && job.returnvalue !== undefined ? { result: job.returnvalue } : {}),
     ...(status === 'failed' || status === 'cancelled' ? { error: { message: job.failedReason || 'unknown failure' } } : {}),

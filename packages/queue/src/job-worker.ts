@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { QueueEventsProducer, QueueKeys, Worker } from 'bullmq';
 import { jobNames, type JobCatalog, type JobHandlers, type JobSettledHook } from '@imageforge/jobs';
 import { CancelSubscriber } from './cancel-subscriber';
+import type { GateLane } from './capacity-gate';
+import { GateBinding } from './gate-binding';
 import { PARTIAL_IMAGE_EVENT } from './job-events';
 import { ABORT_REASON_CANCEL, ABORT_REASON_SHUTDOWN, createJobProcessor, type WorkerJobEvent } from './job-processor';
 import { cancelChannel } from './job-cancellation';
@@ -17,8 +19,14 @@ export interface JobWorkerOptions<C extends JobCatalog> {
   /** A `consumer` connection; the worker duplicates it and never closes the original. */
   connection: RedisClient;
   queueName: string;
-  /** Jobs run at once in this process. */
+  /** Jobs run at once in this process; with a `gate`, the most this worker holds at once. */
   concurrency: number;
+  /**
+   * The lane of a capacity gate shared with other workers of this process: each job waits
+   * there for a slot before its handler runs, and the worker holds only what the lane runs
+   * plus one job waiting (see GateBinding).
+   */
+  gate?: GateLane;
   /** Shown in CLIENT LIST, bull-board and each job's `processedBy`. Default `<hostname>-<pid>`. */
   name?: string;
   /** Base of the queue's hash-tagged key prefix. Default `bull`. */
@@ -43,7 +51,15 @@ export interface JobWorkerOptions<C extends JobCatalog> {
   onJobEvent?: (event: WorkerJobEvent) => void;
   /** Awaited before BullMQ records an outcome (batch tallies, webhook outbox); see JobSettledHook. */
   onSettled?: JobSettledHook<C>;
+  /** Delays of jobs whose catalog backoff is `custom`; see JobBackoffStrategy. */
+  backoffStrategy?: JobBackoffStrategy;
 }
+
+/**
+ * Milliseconds before the next attempt, given the attempts made so far (1 after the
+ * first failure) and the error the last one threw; -1 fails the job instead.
+ */
+export type JobBackoffStrategy = (attemptsMade: number, error: Error | undefined) => number;
 
 export interface WorkerHandle {
   /** The BullMQ worker, for metrics and bull-board. */
@@ -71,6 +87,7 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
   const keys = { toKey: (type: string) => queueKeys.toKey(options.queueName, type) };
   const events = new QueueEventsProducer(options.queueName, { connection, prefix });
   const eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAX_LEN;
+  const gate = options.gate ? new GateBinding(options.gate, options.concurrency) : undefined;
   const processor = createJobProcessor({
     catalog: options.catalog,
     handlers: options.handlers,
@@ -78,6 +95,7 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
     queue: keys,
     queueName: options.queueName,
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(gate ? { acquireSlot: gate.acquireSlot } : {}),
     publishPartialImage: (jobId, partial) =>
       events.publishEvent(
         { eventName: PARTIAL_IMAGE_EVENT, jobId, key: partial.key, imageIndex: String(partial.imageIndex), partialIndex: String(partial.partialIndex) },
@@ -89,16 +107,18 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
     connection,
     prefix,
     name,
-    concurrency: options.concurrency,
+    concurrency: gate ? gate.concurrency() : options.concurrency,
     lockDuration: options.lockDuration ?? 60_000,
     stalledInterval: options.stalledInterval ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 2,
     // bull-board's throughput charts read these per-minute counts: keep a week.
     metrics: { maxDataPoints: 60 * 24 * 7 },
+    ...(options.backoffStrategy ? { settings: { backoffStrategy: jobBackoff(options.backoffStrategy) } } : {}),
     autorun: false,
   });
   worker.on('error', (error) => logger.error({ err: error, queue: options.queueName }, 'worker error'));
   worker.on('lockRenewalFailed', (jobIds) => logger.warn({ jobIds, queue: options.queueName }, 'job lock renewal failed; the job may run twice'));
+  gate?.attach(worker);
 
   const subscriber = await CancelSubscriber.start(
     connection,
@@ -113,6 +133,7 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
   let closing: Promise<void> | undefined;
   const close = (deadlineMs = 30_000): Promise<void> => {
     closing ??= (async () => {
+      gate?.handBackWaiting();
       const closed = worker.close();
       if (!(await settlesWithin(closed, deadlineMs))) {
         logger.warn({ queue: options.queueName }, 'shutdown deadline reached; handing active jobs back');
@@ -126,6 +147,7 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
         }
       }
       await subscriber.close();
+      gate?.detach();
       await settlesWithin(events.close(), 1_000);
       // worker.disconnect() may have ended it already; disconnecting again arms a socket timer nothing clears.
       if (connection.status !== 'end') connection.disconnect();
@@ -133,4 +155,9 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
     return closing;
   };
   return { worker, close };
+}
+
+/** BullMQ's strategy signature, narrowed to what a strategy here may look at. */
+function jobBackoff(strategy: JobBackoffStrategy) {
+  return (attemptsMade: number, _type?: string, error?: Error) => strategy(attemptsMade, error);
 }

@@ -2,7 +2,7 @@ import { ZodError } from 'zod';
 import { useRedisServer, uniqueQueueName } from '@imageforge/testing';
 import type { ImageJobPayload } from '@imageforge/jobs';
 import { maintenanceJobCatalog } from '@imageforge/jobs';
-import { BATCH_LANE_PRIORITY, InvalidJobIdError, JobQueue } from '../src';
+import { InvalidJobIdError, JobQueue, laneQueueName } from '../src';
 import { ConnectionPool, generatePayload, imageJobQueue, newJobId, type ImageJobQueue } from './queue-test-kit';
 
 describe(JobQueue.name, () => {
@@ -55,19 +55,46 @@ describe(JobQueue.name, () => {
     await expect(queues.enqueue({ queue: 'elsewhere', name: 'image.generate', payload: generatePayload(), jobId: newJobId() })).rejects.toThrow(/unknown queue elsewhere/);
   });
 
-  it('keeps sync and async lanes unprioritized and puts the batch lane behind them', async () => {
-    const [interactive, async, batch, urgent] = [newJobId(), newJobId(), newJobId(), newJobId()];
-    await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: batch, lane: 'batch' });
+  it('routes each lane to its own queue: sync and async first come first served, batch always prioritized', async () => {
+    const [interactive, async, batch, urgent, plain] = [newJobId(), newJobId(), newJobId(), newJobId(), newJobId()];
+    await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: batch, lane: 'batch', owner: 'owner-a' });
     await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: interactive, lane: 'interactive' });
     await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: async, lane: 'async' });
     await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: urgent, lane: 'batch', priority: 3 });
+    await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: plain });
 
-    const queue = queues.queue(queueName);
-    expect((await queue.getJob(batch))?.opts.priority).toBe(BATCH_LANE_PRIORITY);
-    expect((await queue.getJob(urgent))?.opts.priority).toBe(3);
-    expect(await queue.getJobState(batch)).toBe('prioritized');
-    // BullMQ hands out every unprioritized job before any prioritized one.
-    expect((await queue.getWaiting()).map((job) => job.id).sort()).toEqual([interactive, async].sort());
+    // Interactive keeps the plain name, so jobs queued before lanes existed still run.
+    expect(queues.queue(queueName).name).toBe(queueName);
+    expect((await queues.queue(queueName).getWaiting()).map((job) => job.id).sort()).toEqual([interactive, plain].sort());
+    expect((await queues.queue(queueName, 'async').getWaiting()).map((job) => job.id)).toEqual([async]);
+    expect(queues.queue(queueName, 'async').name).toBe(laneQueueName(queueName, 'async'));
+    const batchQueue = queues.queue(queueName, 'batch');
+    expect(await batchQueue.getJobState(batch)).toBe('prioritized');
+    expect((await batchQueue.getJob(batch))?.opts.priority).toBe(1);
+    expect((await batchQueue.getJob(urgent))?.opts.priority).toBe(3);
+    expect((await queues.findJob(async))?.queue.name).toBe(`${queueName}-async`);
+    expect((await queues.locate(batch))).toMatchObject({ queue: queueName, lane: 'batch' });
+    expect(await queues.locate(newJobId())).toBeUndefined();
+  });
+
+  it('keeps a job family without lanes to its plain queue, leaving no lane queues in Redis', async () => {
+    const plainQueue = uniqueQueueName('plain');
+    const plain = new JobQueue({ catalog: maintenanceJobCatalog, connection: pool.producer(redis.url), queueNames: [plainQueue], lanes: ['interactive'] });
+    try {
+      await plain.waitUntilReady();
+      await plain.enqueue({ queue: plainQueue, name: 'maintenance.sweep', payload: { minAgeSeconds: 60, pageSize: 10 }, jobId: newJobId() });
+      await expect(plain.enqueue({ queue: plainQueue, name: 'maintenance.sweep', payload: { minAgeSeconds: 60, pageSize: 10 }, jobId: newJobId(), lane: 'batch' })).rejects.toThrow(
+        /unknown queue .* \(lane batch\)/,
+      );
+      expect(plain.laneQueues.map(({ bull }) => bull.name)).toEqual([plainQueue]);
+      expect(await pool.consumer(redis.url).keys(`bull:{${plainQueue}-*`)).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('refuses model queues whose lane queues would collide', () => {
+    expect(() => imageJobQueue(pool.producer(redis.url), [queueName, `${queueName}-batch`])).toThrow(/would hold lanes of both/);
   });
 
   it('adds a delayed job that waits before it can start', async () => {
@@ -76,10 +103,12 @@ describe(JobQueue.name, () => {
     expect(await queues.queue(queueName).getJobState(jobId)).toBe('delayed');
   });
 
-  it('reports which job ids some queue still holds', async () => {
+  it('reports which job ids some lane of some queue still holds', async () => {
     const kept = newJobId();
+    const bulk = newJobId();
     await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: kept });
-    expect(await queues.existingJobIds([kept, newJobId(), newJobId()])).toEqual(new Set([kept]));
+    await queues.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(), jobId: bulk, lane: 'batch' });
+    expect(await queues.existingJobIds([kept, newJobId(), bulk, newJobId()])).toEqual(new Set([kept, bulk]));
     expect(await queues.existingJobIds([])).toEqual(new Set());
   });
 

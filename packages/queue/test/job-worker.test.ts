@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { defineJobCatalog, imageJobCatalog, PermanentJobError } from '@imageforge/jobs';
-import { createJobWorker, JobQueue, readJobRecord, type WorkerHandle, type WorkerJobEvent } from '../src';
+import { createJobWorker, JobQueue, readJobRecord, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '../src';
 import {
   deferred,
   generatePayload,
@@ -182,9 +182,10 @@ describe(createJobWorker.name, () => {
     await producer.enqueue({ queue: echoQueue, name: 'text.echo', payload: { text: 'hello' }, jobId });
 
     expect(await waiter.promise).toEqual({ status: 'succeeded', result: { echoed: 'HELLO', attempt: 2 } });
-    const record = await readJobRecord(echoCatalog, producer.queue(echoQueue), jobId);
+    const echo = producer.queue(echoQueue);
+    const record = await readJobRecord(echoCatalog, echo, jobId, echo.opts.connection as RedisClient);
     expect(record).toMatchObject({ name: 'text.echo', status: 'succeeded', attemptsMade: 2, payload: { text: 'hello' }, result: { echoed: 'HELLO' } });
     // A job of another catalog on the same Redis is not mistaken for one of this catalog.
-    expect(await readJobRecord(imageJobCatalog, producer.queue(echoQueue), jobId)).toBeNull();
+    expect(await readJobRecord(imageJobCatalog, echo, jobId, echo.opts.connection as RedisClient)).toBeNull();
   });
 });

@@ -46,7 +46,7 @@ export function startImageWorker(options: Omit<JobWorkerOptions<ImageJobCatalog>
 
 /** The job as services read it. */
 export function readImageRecord(queue: Queue, jobId: string) {
-  return readJobRecord(imageJobCatalog, queue, jobId);
+  return readJobRecord(imageJobCatalog, queue, jobId, queue.opts.connection as RedisClient);
 }
 
 export interface WaitersUnderTest {

@@ -8,12 +8,12 @@ const HELP: Record<string, string> = {
   nodejs_heap_size_total_bytes: 'V8 heap reserved.',
   process_resident_memory_bytes: 'Resident set size of the API process.',
   imageforge_sync_waiters: 'Synchronous requests waiting for their jobs in this API process.',
-  imageforge_queue_jobs: 'Jobs per queue and BullMQ state.',
+  imageforge_queue_jobs: 'Jobs per model queue, lane and BullMQ state.',
 };
 
 /**
  * GET /metrics in Prometheus text format: process memory, sync waiters, and job counts
- * per queue and state. Counts only, no job data, so it needs no key (like /healthz).
+ * per queue, lane and state. Counts only, no job data, so it needs no key (like /healthz).
  */
 export function metricsHandler(deps: ApiDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
@@ -24,8 +24,9 @@ export function metricsHandler(deps: ApiDeps) {
       ['process_resident_memory_bytes', {}, memory.rss],
       ['imageforge_sync_waiters', {}, deps.metrics.syncWaiters()],
     ];
-    for (const [queue, counts] of Object.entries(await deps.metrics.queueJobCounts())) {
-      for (const [state, count] of Object.entries(counts)) samples.push(['imageforge_queue_jobs', { queue, state }, count]);
+    // Lanes, never owners: a label per key would grow without bound and name callers.
+    for (const { queue, lane, counts } of await deps.metrics.queueJobCounts()) {
+      for (const [state, count] of Object.entries(counts)) samples.push(['imageforge_queue_jobs', { queue, lane, state }, count]);
     }
     res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     res.end(render(samples));
