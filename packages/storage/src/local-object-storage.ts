@@ -1,16 +1,21 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { constants, readFile as readFileCallback, writeFile as writeFileCallback } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { walkKeys } from './local-key-walk';
+import { byteCounter } from './byte-counter';
 import {
   assertValidKey,
+  assertValidStreamKey,
   ObjectNotFoundError,
   StorageUnavailableError,
   type ListOptions,
   type ListPage,
   type ObjectStorage,
   type PutOptions,
+  type PutStreamResult,
   type SignedUrlOptions,
   type StoredObjectInfo,
 } from './object-storage';
@@ -64,6 +69,27 @@ export class LocalObjectStorage implements ObjectStorage {
     }
   }
 
+  async putStream(key: string, body: Readable, options: PutOptions): Promise<PutStreamResult> {
+    assertValidStreamKey(key, body);
+    let bodyError: unknown;
+    body.on('error', (error) => {
+      bodyError ??= error;
+    });
+    const counter = byteCounter();
+    try {
+      await this.writeViaTmp(this.objectPath(key), async (tmpPath, retry) => {
+        const handle = await retry(() => open(tmpPath, 'w'));
+        await pipeline(body, counter, handle.createWriteStream());
+      });
+      await this.writeAtomically(this.metaPath(key), JSON.stringify({ contentType: options.contentType }));
+      return { size: counter.bytes };
+    } catch (error) {
+      if (!body.destroyed) body.destroy();
+      if (bodyError !== undefined) throw bodyError;
+      throw new StorageUnavailableError('put', key, error);
+    }
+  }
+
   async get(key: string): Promise<Buffer> {
     assertValidKey(key);
     try {
@@ -72,6 +98,30 @@ export class LocalObjectStorage implements ObjectStorage {
       if (isMissing(error)) throw new ObjectNotFoundError(key);
       throw new StorageUnavailableError('get', key, error);
     }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    assertValidKey(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.objectPath(key), 'r');
+    } catch (error) {
+      if (isMissing(error)) throw new ObjectNotFoundError(key);
+      throw new StorageUnavailableError('get', key, error);
+    }
+    let isFile: boolean;
+    try {
+      isFile = (await handle.stat()).isFile();
+    } catch (error) {
+      await handle.close();
+      throw new StorageUnavailableError('get', key, error);
+    }
+    // A directory opens for reading on Linux: a key that is only a prefix of others is still absent.
+    if (!isFile) {
+      await handle.close();
+      throw new ObjectNotFoundError(key);
+    }
+    return handle.createReadStream();
   }
 
   async head(key: string): Promise<StoredObjectInfo | null> {
@@ -150,18 +200,32 @@ export class LocalObjectStorage implements ObjectStorage {
   }
 
   private async writeAtomically(path: string, data: Buffer | string): Promise<void> {
+    await this.writeViaTmp(path, (tmpPath, retry) => retry(() => writeWholeFile(tmpPath, data)));
+  }
+
+  /**
+   * Runs `write` on a fresh temp path, then renames the result into place. `write` wraps the step that
+   * creates the temp file in `retry`, which makes the temp folder again when someone removed it; only
+   * that step is retried, since a stream body cannot be read twice.
+   */
+  private async writeViaTmp(path: string, write: (tmpPath: string, retry: <T>(step: () => Promise<T>) => Promise<T>) => Promise<void>): Promise<void> {
     const tmpDir = join(this.root, 'tmp');
     const tmpPath = join(tmpDir, randomUUID());
     // The temp folder is made once per process, not once per write; if someone removed it, the write fails
     // with ENOENT and it is made again.
     await Promise.all([this.ensureTmp(tmpDir), mkdir(dirname(path), { recursive: true })]);
-    try {
-      await writeWholeFile(tmpPath, data).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
+    const retry = async <T>(step: () => Promise<T>): Promise<T> => {
+      try {
+        return await step();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         this.tmpReady = undefined;
         await this.ensureTmp(tmpDir);
-        await writeWholeFile(tmpPath, data);
-      });
+        return step();
+      }
+    };
+    try {
+      await write(tmpPath, retry);
       await rename(tmpPath, path).catch(async (error: NodeJS.ErrnoException) => {
         // A delete of the folder's last other object may have pruned it in between: make it again, once.
         if (error.code !== 'ENOENT') throw error;

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * Where job inputs and outputs live. Jobs in Redis carry only keys into this store.
  * Implementations: S3ObjectStorage (any S3-compatible server) and LocalObjectStorage
@@ -10,6 +12,11 @@ export interface StoredObjectInfo {
 
 export interface PutOptions {
   contentType: string;
+}
+
+export interface PutStreamResult {
+  /** Bytes the body carried, as stored. */
+  size: number;
 }
 
 export interface SignedUrlOptions {
@@ -41,8 +48,20 @@ export interface ObjectStorage {
   readonly kind: 's3' | 'local';
   /** Writes (or overwrites) the object. */
   put(key: string, body: Buffer, options: PutOptions): Promise<void>;
+  /**
+   * Writes (or overwrites) the object from a stream without holding it in memory. The object appears
+   * at `key` only once the whole body is stored: a body that errors leaves `key` as it was. An error the
+   * body itself raised is rethrown as it came (the caller's cap, a client that went away); a fault of
+   * the store is a StorageUnavailableError ('put'). The body is consumed or destroyed either way.
+   */
+  putStream(key: string, body: Readable, options: PutOptions): Promise<PutStreamResult>;
   /** Reads the whole object; rejects with ObjectNotFoundError when absent. */
   get(key: string): Promise<Buffer>;
+  /**
+   * Opens the object for reading a chunk at a time; rejects with ObjectNotFoundError when absent and
+   * StorageUnavailableError ('get') when the store cannot be reached.
+   */
+  getStream(key: string): Promise<Readable>;
   /** Size and type, or null when absent. */
   head(key: string): Promise<StoredObjectInfo | null>;
   /** Deletes the object; deleting a missing key is not an error. */
@@ -85,5 +104,15 @@ export class StorageUnavailableError extends Error {
 export function assertValidKey(key: string): void {
   if (key.length === 0 || key.length > 512 || key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '') || /[\\\0]/.test(key)) {
     throw new Error(`invalid object key: ${JSON.stringify(key)}`);
+  }
+}
+
+/** assertValidKey for a write that was handed a body: the body is destroyed before the key is refused. */
+export function assertValidStreamKey(key: string, body: Readable): void {
+  try {
+    assertValidKey(key);
+  } catch (error) {
+    body.destroy();
+    throw error;
   }
 }

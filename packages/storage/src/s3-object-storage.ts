@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { pipeline, Readable, type Duplex } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -11,15 +12,19 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { byteCounter } from './byte-counter';
 import {
   assertValidKey,
+  assertValidStreamKey,
   ObjectNotFoundError,
   StorageUnavailableError,
   type ListOptions,
   type ListPage,
   type ObjectStorage,
   type PutOptions,
+  type PutStreamResult,
   type SignedUrlOptions,
   type StoredObjectInfo,
 } from './object-storage';
@@ -56,6 +61,13 @@ export interface S3ObjectStorageOptions {
 
 const DEFAULT_MAX_SOCKETS = 64;
 const DEFAULT_CONNECTION_TIMEOUT_MS = 5000;
+/**
+ * Multipart part size and parts in flight for putStream: an upload holds at most about
+ * PART_SIZE * (PARTS_IN_FLIGHT + 1) bytes however large the body, and S3's 10,000-part cap
+ * still allows 50 GB objects.
+ */
+const STREAM_PART_SIZE = 5 * 1024 * 1024;
+const STREAM_PARTS_IN_FLIGHT = 2;
 
 export class S3ObjectStorage implements ObjectStorage {
   readonly kind = 's3' as const;
@@ -91,11 +103,54 @@ export class S3ObjectStorage implements ObjectStorage {
     }
   }
 
+  async putStream(key: string, body: Readable, options: PutOptions): Promise<PutStreamResult> {
+    assertValidStreamKey(key, body);
+    let bodyError: unknown;
+    body.on('error', (error) => {
+      bodyError ??= error;
+    });
+    const counter = byteCounter();
+    // pipeline hands a body error on to the counter, which the upload reads, so the upload fails
+    // instead of completing with what arrived so far.
+    const source = pipelineInto(body, counter);
+    // A body under one part goes up as a single PutObject once it has all arrived; a longer one as a
+    // multipart upload that is completed only after its last part, and aborted on any error, so no
+    // partial object ever shows at the key.
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.objectKey(key), Body: source, ContentType: options.contentType },
+      partSize: STREAM_PART_SIZE,
+      queueSize: STREAM_PARTS_IN_FLIGHT,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+      return { size: counter.bytes };
+    } catch (error) {
+      if (!body.destroyed) body.destroy();
+      if (!source.destroyed) source.destroy();
+      if (bodyError !== undefined) throw bodyError;
+      throw new StorageUnavailableError('put', key, error);
+    }
+  }
+
   async get(key: string): Promise<Buffer> {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
       if (!response.Body) throw new Error(`S3 returned no body for ${key}`);
       return Buffer.from(await response.Body.transformToByteArray());
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(key);
+      throw new StorageUnavailableError('get', key, error);
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const objectKey = this.objectKey(key);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      if (!(response.Body instanceof Readable)) throw new Error(`S3 returned no readable body for ${key}`);
+      return response.Body;
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(key);
       throw new StorageUnavailableError('get', key, error);
@@ -171,6 +226,12 @@ export class S3ObjectStorage implements ObjectStorage {
     assertValidKey(key);
     return this.keyPrefix + key;
   }
+}
+
+/** `body` piped into `into`, an error on either side destroying both; `into` is returned for reading. */
+function pipelineInto<T extends Duplex>(body: Readable, into: T): T {
+  pipeline(body, into, () => undefined);
+  return into;
 }
 
 function clientConfig(options: S3ObjectStorageOptions, endpoint: string | undefined): S3ClientConfig {

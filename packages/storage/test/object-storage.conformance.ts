@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { ObjectNotFoundError, type ObjectStorage } from '../src';
 
 export interface ConformanceSubject {
@@ -9,6 +10,29 @@ export interface ConformanceSubject {
    */
   readSignedUrl(url: string): Promise<Buffer | null>;
   teardown?(): Promise<void>;
+}
+
+/** Over S3's 5 MiB minimum part, so S3 stores it as a multipart upload of more than one part. */
+const MULTIPART_BYTES = 6 * 1024 * 1024 + 13;
+const CHUNK_BYTES = 64 * 1024;
+
+/** `body` as a stream of small chunks, as an upload arrives; `failAfter` bytes in, it errors with `error`. */
+function chunked(body: Buffer, failure?: { after: number; error: Error }): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let offset = 0; offset < body.length; offset += CHUNK_BYTES) {
+        if (failure && offset >= failure.after) throw failure.error;
+        yield body.subarray(offset, offset + CHUNK_BYTES);
+      }
+      if (failure) throw failure.error;
+    })(),
+  );
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 const INVALID_KEYS = ['', '/absolute', '../escape', 'a/../../b', 'a//b', 'a/./b', 'trailing/', 'back\\slash', 'nul\0byte', 'x'.repeat(513)];
@@ -142,6 +166,54 @@ export function describeObjectStorageConformance(name: string, setup: () => Prom
       expect((await storage.list(`${prefix}/nothing-here/`, { limit: 10 })).objects).toEqual([]);
     });
 
+    it('streams a body of several multipart parts in and out byte for byte, reporting its size', async () => {
+      const key = `${prefix}/files/large.jsonl`;
+      const body = randomBytes(MULTIPART_BYTES);
+      expect(await storage.putStream(key, chunked(body), { contentType: 'application/jsonl' })).toEqual({ size: body.length });
+      expect(await storage.head(key)).toEqual({ size: body.length, contentType: 'application/jsonl' });
+      expect((await readAll(await storage.getStream(key))).equals(body)).toBe(true);
+    });
+
+    it('streams an empty body and replaces an object written before', async () => {
+      const key = `${prefix}/files/replaced`;
+      await storage.put(key, randomBytes(500), { contentType: 'image/png' });
+      expect(await storage.putStream(key, Readable.from([]), { contentType: 'text/plain' })).toEqual({ size: 0 });
+      expect(await storage.head(key)).toEqual({ size: 0, contentType: 'text/plain' });
+      const second = randomBytes(3000);
+      await storage.putStream(key, chunked(second), { contentType: 'application/octet-stream' });
+      expect((await readAll(await storage.getStream(key))).equals(second)).toBe(true);
+    });
+
+    it('rejects with the body error and stores nothing when the body fails after several parts', async () => {
+      const key = `${prefix}/files/broken.jsonl`;
+      const failure = new Error('client went away');
+      const error = await storage
+        .putStream(key, chunked(randomBytes(MULTIPART_BYTES + CHUNK_BYTES * 40), { after: MULTIPART_BYTES, error: failure }), { contentType: 'application/jsonl' })
+        .catch((e: unknown) => e);
+      expect(error).toBe(failure);
+      expect(await storage.head(key)).toBeNull();
+      await expect(storage.getStream(key)).rejects.toBeInstanceOf(ObjectNotFoundError);
+      expect((await storage.list(`${prefix}/`, { limit: 10 })).objects).toEqual([]);
+    });
+
+    it('leaves an existing object whole when a body streamed over it fails', async () => {
+      const key = `${prefix}/files/kept.jsonl`;
+      const original = randomBytes(2048);
+      await storage.put(key, original, { contentType: 'application/jsonl' });
+      const failure = new Error('cut short');
+      await expect(storage.putStream(key, chunked(randomBytes(200_000), { after: 100_000, error: failure }), { contentType: 'text/plain' })).rejects.toBe(failure);
+      expect(await storage.head(key)).toEqual({ size: original.length, contentType: 'application/jsonl' });
+      expect((await storage.get(key)).equals(original)).toBe(true);
+    });
+
+    it('rejects getStream of a missing key, or of a key that is only a prefix, with ObjectNotFoundError', async () => {
+      const missing = await storage.getStream(`${prefix}/missing.jsonl`).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(ObjectNotFoundError);
+      expect((missing as ObjectNotFoundError).key).toBe(`${prefix}/missing.jsonl`);
+      await storage.put(`${prefix}/dir/file.txt`, Buffer.from('x'), { contentType: 'text/plain' });
+      await expect(storage.getStream(`${prefix}/dir`)).rejects.toBeInstanceOf(ObjectNotFoundError);
+    });
+
     it('answers ping when the store is reachable', async () => {
       await expect(storage.ping()).resolves.toBeUndefined();
     });
@@ -153,6 +225,10 @@ export function describeObjectStorageConformance(name: string, setup: () => Prom
       await expect(storage.head(key)).rejects.toThrow(invalid);
       await expect(storage.delete(key)).rejects.toThrow(invalid);
       await expect(storage.signedUrl(key, { expiresInSeconds: 60 })).rejects.toThrow(invalid);
+      const body = Readable.from([Buffer.from('x')]);
+      await expect(storage.putStream(key, body, { contentType: 'text/plain' })).rejects.toThrow(invalid);
+      expect(body.destroyed).toBe(true);
+      await expect(storage.getStream(key)).rejects.toThrow(invalid);
     });
   });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { startS3Server, uniqueBucketName, useS3Server } from '@imageforge/testing';
-import { S3ObjectStorage, type S3ObjectStorageOptions } from '../src';
+import { S3ObjectStorage, StorageUnavailableError, type S3ObjectStorageOptions } from '../src';
 import { describeObjectStorageConformance } from './object-storage.conformance';
 
 const s3 = useS3Server();
@@ -37,6 +38,18 @@ describe(S3ObjectStorage.name, () => {
     const server = await startS3Server();
     await server.close();
     await expect(open({ endpoint: server.endpoint, bucket: 'any-bucket' }).ping()).rejects.toThrow();
+  });
+
+  it('answers putStream and getStream with StorageUnavailableError while the S3 server is down', async () => {
+    const server = await startS3Server();
+    await server.close();
+    const storage = open({ endpoint: server.endpoint, bucket: 'any-bucket' });
+    const put = await storage.putStream('files/f1', Readable.from([randomBytes(100)]), { contentType: 'text/plain' }).catch((e: unknown) => e);
+    expect(put).toBeInstanceOf(StorageUnavailableError);
+    expect((put as StorageUnavailableError).operation).toBe('put');
+    const get = await storage.getStream('files/f1').catch((e: unknown) => e);
+    expect(get).toBeInstanceOf(StorageUnavailableError);
+    expect((get as StorageUnavailableError).operation).toBe('get');
   });
 
   it('fails ping when the bucket does not exist', async () => {
