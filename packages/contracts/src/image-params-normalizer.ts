@@ -7,8 +7,8 @@ import { missingParameter, unsupportedParameter } from './request-errors';
 import type { RequestFields } from './request-fields';
 import { checkSize, resolveAutoSize } from './size-rules';
 
-/** Body fields every operation takes. */
-export const SHARED_REQUEST_FIELDS = ['model', 'n', 'size', 'response_format', 'user', 'seed'] as const;
+/** Body fields every operation takes; `webhook_url` is ours, checked by the API against its allowed hosts. */
+export const SHARED_REQUEST_FIELDS = ['model', 'n', 'size', 'response_format', 'user', 'seed', 'webhook_url'] as const;
 /** Body fields generations and edits take on top of the shared ones. */
 export const PROMPT_REQUEST_FIELDS = [
   'prompt',

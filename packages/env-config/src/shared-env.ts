@@ -39,6 +39,70 @@ export const modelEnvShape = {
   MAX_INPUT_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
 };
 
+/** Standard Webhooks secrets: `whsec_` and the base64 of 24 to 64 random bytes. */
+const webhookSecret = z.string().refine((value) => {
+  const encoded = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value)?.[1];
+  if (!encoded || encoded.length % 4 !== 0) return false;
+  const bytes = Buffer.from(encoded, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+}, 'must be whsec_ followed by the base64 of 24 to 64 random bytes');
+
+/** An event type, `*`, or a prefix wildcard such as `image.job.*`; which names exist is the webhooks package's to check. */
+const webhookEventFilter = z.string().regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, "must be an event type, '*', or a prefix such as 'image.job.*'");
+
+const WebhookEndpointEnvSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . and -, at most 64'),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  secret: webhookSecret,
+  /** Omitted or `*`: every event. */
+  events: z.array(webhookEventFilter).min(1, 'lists no event; omit it for every event').optional(),
+  /** sha256 hex of an API key: only that key's events. Omitted: every owner's. */
+  owner: z.string().regex(/^[0-9a-f]{64}$/, 'must be the sha256 hex of an API key').optional(),
+});
+
+const jsonText = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `is not valid JSON (${(error as Error).message})` });
+    return z.NEVER;
+  }
+});
+
+const commaSeparated = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+export const webhookEnvShape = {
+  /** JSON array of `{ id, url, secret: "whsec_…", events?, owner? }`: where events are delivered. */
+  WEBHOOK_ENDPOINTS: jsonText
+    .pipe(
+      z.array(WebhookEndpointEnvSchema).superRefine((endpoints, ctx) => {
+        const seen = new Set<string>();
+        endpoints.forEach((endpoint, index) => {
+          if (seen.has(endpoint.id)) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `endpoint id ${endpoint.id} appears twice` });
+          seen.add(endpoint.id);
+        });
+      }),
+    )
+    .default([]),
+  /** Host names (`hooks.example.com`) or suffixes (`.example.com`) a request's own `webhook_url` may name. Empty: no `webhook_url`. */
+  WEBHOOK_ALLOWED_HOSTS: commaSeparated
+    .pipe(z.array(z.string().regex(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, 'each entry is a host name or a .suffix')))
+    .transform((hosts) => hosts.map((host) => host.toLowerCase()))
+    .default([]),
+  /** Signs deliveries to request-named `webhook_url`s (configured endpoints have their own secrets). */
+  WEBHOOK_SECRET: webhookSecret.optional(),
+  /** Lets deliveries reach loopback, private, link-local and similar addresses; for development and tests only. */
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.enum(['true', 'false']).transform((value) => value === 'true').default(false),
+};
+
+export type WebhookEnv = z.infer<z.ZodObject<typeof webhookEnvShape>>;
+
+/** A `webhook_url` is signed with WEBHOOK_SECRET, so hosts to send it to need one. */
+export function webhookEnvProblems(env: Record<string, string | undefined>): string[] {
+  const hosts = (env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').some((host) => host.trim() !== '');
+  return hosts && !env.WEBHOOK_SECRET ? ['  WEBHOOK_SECRET: required when WEBHOOK_ALLOWED_HOSTS is set (it signs deliveries to webhook_url)'] : [];
+}
+
 export type RedisEnv = z.infer<z.ZodObject<typeof redisEnvShape>>;
 
 /** Exactly one way to reach Redis, checked on the raw values so it is reported with every other problem. */

@@ -13,7 +13,8 @@ export type JobLane = (typeof JOB_LANES)[number];
 /** BullMQ options a job gets unless its producer overrides them. */
 export interface JobOptions {
   attempts: number;
-  backoff: { type: 'exponential' | 'fixed'; delay: number };
+  /** `custom`: the worker's `backoffStrategy` decides each delay (webhook deliveries). */
+  backoff: { type: 'exponential' | 'fixed' | 'custom'; delay: number };
   /**
    * Finished jobs stay readable for polling and late waiters; `true` would delete
    * them before a waiter can read the result ("Missing key for job").

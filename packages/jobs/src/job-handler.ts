@@ -40,3 +40,14 @@ export type SettledJob<C extends JobCatalog> = {
  * a throw turns the outcome into a retry.
  */
 export type JobSettledHook<C extends JobCatalog> = (settled: SettledJob<C>) => Promise<void>;
+
+/**
+ * One hook running several in order (the webhook outbox, a batch's tally), so each
+ * concern adds its own; a throw stops the rest, and the re-run repeats them all.
+ */
+export function composeSettledHooks<C extends JobCatalog>(...hooks: ReadonlyArray<JobSettledHook<C> | undefined>): JobSettledHook<C> {
+  const present = hooks.filter((hook): hook is JobSettledHook<C> => hook !== undefined);
+  return async (settled) => {
+    for (const hook of present) await hook(settled);
+  };
+}

@@ -1,1 +1,12 @@
-export {};
+export { WEBHOOK_EVENT_TYPES, WEBHOOKS_QUEUE, type WebhookEventType, type WebhookTarget } from '@imageforge/jobs';
+export * from './address-policy';
+export * from './webhook-config';
+export * from './webhook-url-policy';
+export * from './webhook-signature';
+export * from './webhook-sender';
+export * from './webhook-retry-policy';
+export * from './webhook-delivery-log.store';
+export * from './webhook-outbox';
+export * from './webhook-delivery.handler';
+export * from './image-job-webhook.hook';
+export * from './webhook-delivery.view';

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../api-deps';
 import { InvalidRequestError } from '@imageforge/contracts';
 import { sendJson } from './json-response';
 import { submitModeFrom } from './prefer-header';
+import { webhookUrlOf } from './webhook-url-param';
 
 /**
  * Shared tail of the three image endpoints: pick sync/async from `Prefer`, submit the
@@ -18,7 +19,12 @@ export async function answerSubmission(req: Request, res: Response, deps: ApiDep
   });
   const owner = String(res.locals.owner);
   const idempotencyKey = idempotencyKeyOf(req);
-  const outcome = await deps.submissions.submit(request, { requestId: String(res.locals.requestId), owner, signal: hangup.signal, idempotencyKey }, mode);
+  const webhookUrl = webhookUrlOf(req, deps);
+  const outcome = await deps.submissions.submit(
+    request,
+    { requestId: String(res.locals.requestId), owner, signal: hangup.signal, idempotencyKey, ...(webhookUrl ? { webhookUrl } : {}) },
+    mode,
+  );
   res.setHeader('x-job-id', outcome.jobId);
   if (outcome.kind === 'completed') {
     sendJson(res, 200, outcome.response);
