@@ -16,7 +16,7 @@ import {
 } from '@imageforge/testing';
 import { parseWorkerConfig } from '@imageforge/worker/src/worker-config';
 import { startWorker, type RunningWorker } from '@imageforge/worker/src/worker-runtime';
-import { readQueue } from './queue-inspector';
+import { readEveryLane } from './queue-inspector';
 
 export interface ImageStackOptions {
   storage?: 'local' | 's3';
@@ -26,6 +26,8 @@ export interface ImageStackOptions {
   models?: unknown[] | (() => Promise<unknown[]>);
   /** Extra API environment. */
   apiEnv?: Record<string, string>;
+  /** Extra worker environment. */
+  workerEnv?: Record<string, string>;
   workerConcurrency?: number;
   /** Start no worker: jobs stay queued. */
   withoutWorker?: boolean;
@@ -83,6 +85,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
         LOG_LEVEL: 'silent',
         ...(options.models ? { MODEL_REGISTRY_PATH: join(dir, 'models.json') } : {}),
         ...storageEnv,
+        ...options.workerEnv,
       }),
       { logger: silent },
     );
@@ -147,6 +150,16 @@ export function useImageStack(options: ImageStackOptions = {}) {
       return dir;
     },
     startWorker: startWorkerProcess,
+    /** What a worker started as its own process needs to serve this stack (Redis, storage, models). */
+    get workerProcessEnv(): Record<string, string> {
+      return {
+        ...redis.env,
+        WORKER_CONCURRENCY: String(options.workerConcurrency ?? 4),
+        ...(options.models ? { MODEL_REGISTRY_PATH: join(dir, 'models.json') } : {}),
+        ...storageEnv,
+        ...options.workerEnv,
+      };
+    },
     /**
      * Starts a fresh redis-server on the port of the one a test stopped, and adopts it, so
      * it is stopped after the API and the worker. A test that stops it itself closes the
@@ -157,18 +170,25 @@ export function useImageStack(options: ImageStackOptions = {}) {
       redisServer = await RedisServerProcess.start({ port: redisServer.port });
       return redisServer;
     },
-    /** Ids of the jobs in a BullMQ state, read straight from the queue. */
+    /** Ids of the jobs in a BullMQ state in any lane of the queue, read straight from Redis. */
     async jobIds(state: 'active' | 'wait', queueName = 'images'): Promise<string[]> {
-      return readQueue(redis.target, queueName, async (queue) => (await queue.getJobs([state])).map((job) => String(job.id)));
+      const lanes = await readEveryLane(redis.target, queueName, async (queue) => (await queue.getJobs([state])).map((job) => String(job.id)));
+      return lanes.flat();
     },
     /** Stops the API as SIGTERM would (its in-flight sync callers get their answers first). */
     async stopApi() {
       await api?.close(1_000);
       api = undefined;
     },
-    /** State of a job in BullMQ, read straight from the queue. */
+    /** State of a job in BullMQ in whichever lane of the queue holds it (`unknown`: none), read straight from Redis. */
     async jobState(jobId: string, queueName = 'images'): Promise<string> {
-      return readQueue(redis.target, queueName, (queue) => queue.getJobState(jobId));
+      const states = await readEveryLane(redis.target, queueName, (queue) => queue.getJobState(jobId));
+      return states.find((state) => state !== 'unknown') ?? 'unknown';
+    },
+    /** The lane queue holding a job, read straight from Redis. */
+    async jobLane(jobId: string, queueName = 'images'): Promise<string | undefined> {
+      const names = await readEveryLane(redis.target, queueName, async (queue) => ((await queue.getJobState(jobId)) === 'unknown' ? undefined : queue.name));
+      return names.find((name) => name !== undefined);
     },
     async stopWorker() {
       await worker?.close();

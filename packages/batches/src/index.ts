@@ -1,1 +1,12 @@
-export {};
+export * from './batch-deps';
+export * from './batch-ids';
+export * from './batch-job-handlers';
+export * from './batch-line-tally';
+export * from './batch-output-files';
+export * from './batch-phase-queue';
+export * from './batch-record';
+export * from './batch-store';
+export * from './batch.service';
+export * from './batch.view';
+export * from './input-file-scan';
+export * from './jsonl-lines';

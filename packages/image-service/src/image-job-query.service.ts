@@ -9,6 +9,11 @@ export interface ImageJobQueryDeps {
   gateway: JobGateway<ImageJobCatalog>;
   storage: ObjectStorage;
   urlTtlSeconds: number;
+  /**
+   * Called with a job this call cancelled before it started (or found cancelled), so its
+   * webhook event goes out: such a job never reaches a worker. Must be idempotent.
+   */
+  onCancelled?: (record: AnyImageJobRecord) => Promise<void>;
 }
 
 /** Poll and cancel. A key sees only its own jobs: anyone else's id reads as absent. */
@@ -27,8 +32,17 @@ export class ImageJobQueryService {
         code: 'job_not_cancellable',
       });
     }
-    if (record.status !== 'cancelled') await this.deps.gateway.cancel(jobId);
-    return this.present(await this.find(jobId, owner));
+    const outcome = record.status === 'cancelled' ? 'cancelled' : await this.deps.gateway.cancel(jobId);
+    let current = await this.find(jobId, owner);
+    // Queued to its caller but already taken by a worker, waiting for a slot: that worker drops it
+    // within milliseconds, so answer with the end rather than a `queued` that is about to change.
+    for (let wait = 0; outcome === 'cancelling' && current.status === 'queued' && wait < 20; wait += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      current = await this.find(jobId, owner);
+    }
+    // A running job (`cancelling`) is announced by the worker that stops it.
+    if (outcome === 'cancelled' && current.status === 'cancelled') await this.deps.onCancelled?.(current);
+    return this.present(current);
   }
 
   /** The caller's job, or the 404 OpenAI gives for an object that is not theirs. */

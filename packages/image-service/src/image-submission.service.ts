@@ -3,8 +3,6 @@ import { ConflictError } from '@imageforge/contracts';
 import {
   DuplicateWaiterError,
   imageJobNameFor,
-  inputImageKey,
-  inputMaskKey,
   outcomeOf,
   WaiterClosedError,
   type AnyImageJobRecord,
@@ -20,6 +18,7 @@ import {
 } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import { idempotentImageJobId, newImageJobId } from './image-job-id';
+import { ImageJobPreparer } from './image-job-preparer';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
 import { jobCancelled, jobFailed, jobTimedOut, serverRestarting } from './image-job-errors';
 import { renderImagesResponse } from './images-response';
@@ -48,6 +47,8 @@ export interface SubmitContext {
   signal?: AbortSignal;
   /** `Idempotency-Key` header: a retry with the same key gets the first attempt's job. */
   idempotencyKey?: string;
+  /** The request's own `webhook_url`, already checked against the allowed hosts. */
+  webhookUrl?: string;
 }
 
 /** An input image: already in storage (a file, a batch line's reference), or bytes to store. */
@@ -67,8 +68,6 @@ export interface ImageSubmissionDeps {
   now?: () => number;
 }
 
-type Prepared = { [N in ImageJobName]: { name: N; payload: ImageJobPayload<N> } }[ImageJobName];
-
 /**
  * Turns a validated request into a queued job and, unless the caller asked for
  * async, waits for it. Inputs reach storage before the job exists (and leave it
@@ -76,10 +75,10 @@ type Prepared = { [N in ImageJobName]: { name: N; payload: ImageJobPayload<N> } 
  * is added, so no completion can slip between.
  */
 export class ImageSubmissionService {
-  private readonly now: () => number;
+  private readonly preparer: ImageJobPreparer;
 
   constructor(private readonly deps: ImageSubmissionDeps) {
-    this.now = deps.now ?? Date.now;
+    this.preparer = new ImageJobPreparer(deps.storage, deps.now);
   }
 
   async submit(request: ImageRequest, ctx: SubmitContext, mode: SubmitMode): Promise<SubmitOutcome> {
@@ -90,8 +89,7 @@ export class ImageSubmissionService {
     }
     const stored: string[] = [];
     const lane = mode.kind === 'sync' ? 'interactive' : 'async';
-    const { name, payload } = await this.prepare(jobId, request, { ...ctx, lane }, stored);
-    const queue = request.entry.queue;
+    const { queue, name, payload } = await this.preparer.prepare(jobId, request, { requestId: ctx.requestId, owner: ctx.owner, lane, ...(ctx.webhookUrl ? { webhookUrl: ctx.webhookUrl } : {}) }, stored);
     const waiter = mode.kind === 'async' ? undefined : this.watch(queue, jobId, name);
     let createdAt: number;
     try {
@@ -99,39 +97,12 @@ export class ImageSubmissionService {
     } catch (error) {
       waiter?.cancel();
       // No job will ever read them: take the inputs back in the same call.
-      await Promise.allSettled(stored.map((key) => this.deps.storage.delete(key)));
+      await this.preparer.discard(stored);
       throw error;
     }
     if (mode.kind !== 'async' && waiter) return this.settle(jobId, payload, waiter, ctx, mode);
     const record: JobRecord<ImageJobCatalog> = { id: jobId, name, queue, status: 'queued', progress: 0, createdAt, attemptsMade: 0, payload };
     return { kind: 'accepted', jobId, job: toImageJobObject(record as AnyImageJobRecord, null) };
-  }
-
-  /** The job's payload; inputs given as bytes are stored under the job's own keys first. */
-  private async prepare(jobId: string, request: ImageRequest, ctx: SubmitContext & { lane: JobLane }, stored: string[]): Promise<Prepared> {
-    const base = { requestId: ctx.requestId, owner: ctx.owner, acceptedAt: this.now(), params: request.params, lane: ctx.lane };
-    const place = async (input: ImageInput, key: string): Promise<string> => {
-      if ('key' in input) return input.key;
-      await this.deps.storage.put(key, input.bytes, { contentType: input.contentType });
-      stored.push(key);
-      return key;
-    };
-    try {
-      switch (request.operation) {
-        case 'generation':
-          return { name: 'image.generate', payload: { ...base, prompt: request.prompt } };
-        case 'edit': {
-          const imageKeys = await Promise.all(request.images.map((image, index) => place(image, inputImageKey(jobId, index))));
-          const maskKey = request.mask ? await place(request.mask, inputMaskKey(jobId)) : undefined;
-          return { name: 'image.edit', payload: { ...base, prompt: request.prompt, imageKeys, ...(maskKey ? { maskKey } : {}) } };
-        }
-        case 'variation':
-          return { name: 'image.variation', payload: { ...base, imageKey: await place(request.image, inputImageKey(jobId, 0)) } };
-      }
-    } catch (error) {
-      await Promise.allSettled(stored.map((key) => this.deps.storage.delete(key)));
-      throw error;
-    }
   }
 
   /** A retried request whose Idempotency-Key already names a job: answer from that job. */

@@ -12,12 +12,14 @@ export async function renderImagesResponse(
   result: ImageJobResult,
   storage: ObjectStorage,
   urlTtlSeconds: number,
+  /** How a `url` image is linked; default a signed link valid `urlTtlSeconds`. */
+  link: (key: string) => Promise<string> = (key) => storage.signedUrl(key, { expiresInSeconds: urlTtlSeconds }),
 ): Promise<ImagesResponse> {
   const data = await Promise.all(
     result.images.map(async (image) =>
       payload.params.responseFormat === 'b64_json'
         ? { b64_json: (await storage.get(image.key)).toString('base64') }
-        : { url: await storage.signedUrl(image.key, { expiresInSeconds: urlTtlSeconds }) },
+        : { url: await link(image.key) },
     ),
   );
   return toImagesResponse({ params: payload.params, prompt: 'prompt' in payload ? payload.prompt : undefined, facts: result, data });

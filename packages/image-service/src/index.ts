@@ -6,3 +6,4 @@ export * from './image-submission.service';
 export * from './image-job-query.service';
 export * from './image-request-builder';
 export * from './upload-inspector';
+export * from './image-job-preparer';

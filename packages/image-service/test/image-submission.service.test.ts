@@ -15,13 +15,14 @@ describe(`${ImageSubmissionService.name} on BullMQ`, () => {
   let submissions: ImageSubmissionService;
   let jobs: ImageJobQueryService;
   let queueName: string;
+  let queue: JobQueue<typeof imageJobCatalog>;
 
   beforeEach(async () => {
     queueName = uniqueQueueName('images');
     storageDir = mkdtempSync(join(tmpdir(), 'submission-'));
     const producer = createRedisConnection(redis.url, { role: 'producer' });
     const consumer = createRedisConnection(redis.url, { role: 'consumer' });
-    const queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames: [queueName] });
+    queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames: [queueName] });
     const events = new QueueJobEvents({ connection: consumer, queueNames: [queueName] });
     const waiters = new CompletionWaiters({ events, connection: consumer, queueNames: [queueName] });
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
@@ -61,6 +62,9 @@ describe(`${ImageSubmissionService.name} on BullMQ`, () => {
     expect(outcome.kind).toBe('accepted');
     if (outcome.kind !== 'accepted') return;
     expect(outcome.job).toEqual(await jobs.get(outcome.jobId, 'owner-a'));
-    expect(outcome.job).toMatchObject({ id: outcome.jobId, status: 'queued', progress: 0, model: 'dall-e-2', operation: 'generation' });
+    expect(outcome.job).toMatchObject({ id: outcome.jobId, status: 'queued', progress: 0, model: 'dall-e-2', operation: 'generation', lane: 'async', owner: 'owner-a' });
+    // respond-async work waits in the model queue's async lane, not behind or ahead of sync calls.
+    expect(await queue.queue(queueName, 'async').getJobState(outcome.jobId)).toBe('waiting');
+    expect(await queue.queue(queueName).getJobState(outcome.jobId)).toBe('unknown');
   });
 });

@@ -1,4 +1,4 @@
-import type { JobCatalog, JobLane, JobName, JobPayload, JobResult } from './job-catalog';
+import type { JobCatalog, JobLane, JobName, JobOptions, JobPayload, JobResult } from './job-catalog';
 import type { AnyJobRecord, JobOutcome } from './job-record';
 
 /** One job to add; the producer's whole say over it. */
@@ -16,6 +16,8 @@ export interface EnqueueRequest<C extends JobCatalog, N extends JobName<C> = Job
   delay?: number;
   /** Whose work it is (the key's hash): lanes that share capacity share it per owner. */
   owner?: string;
+  /** How long the finished job stays readable, when its reader needs longer than the catalog keeps it. */
+  retention?: Pick<JobOptions, 'removeOnComplete' | 'removeOnFail'>;
 }
 
 export interface EnqueuedJob {
