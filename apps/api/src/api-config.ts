@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape } from '@imageforge/env-config';
+import { logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, webhookEnvProblems, webhookEnvShape } from '@imageforge/env-config';
 import { storageEnvProblems, storageEnvShape } from '@imageforge/storage';
+import { webhookConfigFromEnv } from '@imageforge/webhooks';
 
 const commaList = z
   .string()
@@ -37,6 +38,9 @@ export const ApiEnvSchema = z
     ...storageEnvShape,
     /** Secret signing local-storage links; required with local storage. */
     STORAGE_SIGNING_SECRET: z.string().min(16).optional(),
+    ...webhookEnvShape,
+    /** Seconds a batch has before it expires. OpenAI's window is 24 h; only tests shorten it. */
+    BATCH_COMPLETION_WINDOW_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
     ...logEnvShape,
   });
 
@@ -44,7 +48,10 @@ export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 
 /** Parses the environment, reporting every bad variable at once. */
 export function parseApiEnv(env: Record<string, string | undefined>): ApiEnv {
-  return parseEnvironment(ApiEnvSchema, env, { what: 'API', crossChecks: crossVariableProblems });
+  const parsed = parseEnvironment(ApiEnvSchema, env, { what: 'API', crossChecks: crossVariableProblems });
+  // Endpoint filters name event types, which the webhooks package knows: checked here, before anything starts.
+  webhookConfigFromEnv(parsed);
+  return parsed;
 }
 
 /** Rules spanning variables, checked on the raw values so they are reported alongside every other problem. */
@@ -58,6 +65,7 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
   }
   problems.push(...redisEnvProblems(env));
   problems.push(...storageEnvProblems(env));
+  problems.push(...webhookEnvProblems(env));
   if ((env.STORAGE_DRIVER ?? 'local') === 'local' && !env.STORAGE_SIGNING_SECRET) {
     problems.push('  STORAGE_SIGNING_SECRET: required when STORAGE_DRIVER=local');
   }

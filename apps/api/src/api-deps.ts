@@ -1,8 +1,11 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '@imageforge/contracts';
+import type { BatchService } from '@imageforge/batches';
+import type { FileService } from '@imageforge/files';
 import type { ImageJobQueryService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
 import type { LocalObjectStorage } from '@imageforge/storage';
+import type { WebhookConfig, WebhookOutbox } from '@imageforge/webhooks';
 
 /** Everything createApp needs, built by hand in main.ts (or by a test). */
 export interface ApiDeps {
@@ -10,6 +13,9 @@ export interface ApiDeps {
   /** Validates request bodies into ImageRequests: the one path for HTTP calls and batch lines. */
   requests: ImageRequestBuilder;
   submissions: ImageSubmissionService;
+  /** OpenAI's Files API: bytes in object storage, metadata in Redis. */
+  files: FileService;
+  batches: BatchService;
   jobs: ImageJobQueryService;
   /** Set when images live in a local directory: the API serves their signed links. */
   localObjects?: LocalObjectStorage;
@@ -18,10 +24,12 @@ export interface ApiDeps {
   /** Figures for GET /metrics. */
   metrics: {
     syncWaiters(): number;
-    /** queue -> BullMQ state -> count; throws while Redis is down. */
-    queueJobCounts(): Promise<Record<string, Record<string, number>>>;
+    /** BullMQ state -> count for each lane of each model queue; throws while Redis is down. */
+    queueJobCounts(): Promise<Array<{ queue: string; lane: string; counts: Record<string, number> }>>;
   };
   apiKeys: readonly string[];
+  /** The webhook outbox (admin deliveries API) and what a request's `webhook_url` may name; absent: no webhook_url. */
+  webhooks?: { outbox: WebhookOutbox; urlPolicy: Pick<WebhookConfig, 'allowedHosts' | 'urlSecret' | 'allowPrivateAddresses'> };
   /** Mounted at /admin/queues behind the admin key; absent: no dashboard. */
   adminDashboard?: { router: Router; adminKey: string };
   limits: {

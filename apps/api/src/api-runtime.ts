@@ -3,10 +3,13 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadModelRegistry } from '@imageforge/contracts';
 import { redisTargetFromEnv } from '@imageforge/env-config';
+import { BatchPhaseQueue, BatchService, BatchStore, resignOutputLinks } from '@imageforge/batches';
+import { FileService, imageFileResolver } from '@imageforge/files';
 import { ImageJobQueryService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
-import { imageJobCatalog } from '@imageforge/jobs';
+import { BATCH_QUEUE, batchJobCatalog, imageJobCatalog } from '@imageforge/jobs';
 import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
 import { createStorageProbe, LocalObjectStorage } from '@imageforge/storage';
+import { imageJobRecordAnnouncer, webhookConfigFromEnv, WebhookOutbox } from '@imageforge/webhooks';
 import type { ApiEnv } from './api-config';
 import { createAdminDashboard } from './admin-dashboard';
 import { answerClientError } from './client-error';
@@ -26,6 +29,7 @@ export interface ApiRuntime {
 export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.LOG_LEVEL })): Promise<ApiRuntime> {
   const registry = loadModelRegistry(env.MODEL_REGISTRY_PATH);
   const queueNames = registry.queues();
+  const webhookConfig = webhookConfigFromEnv(env);
   const redis = redisTargetFromEnv(env);
   const prefix = env.QUEUE_PREFIX;
   const producer = createRedisConnection(redis, { role: 'producer', connectionName: 'imageforge:api' });
@@ -48,12 +52,30 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   const url = `http://${host}:${port}`;
   const storage = createObjectStorage(storageConfigFromEnv(env, env.PUBLIC_BASE_URL ?? url));
   const gateway = new BullmqJobGateway({ queue, waiters, connection: producer });
+  const webhooks = new WebhookOutbox({ connection: producer, prefix, config: webhookConfig, logger });
+  const files = new FileService({
+    redis: producer,
+    storage,
+    prefix,
+    // Image links in batch output are stored unsigned and signed as the file is read.
+    contentTransforms: { batch_output: resignOutputLinks(storage, env.URL_TTL_SECONDS) },
+  });
+  const batchPhases = new JobQueue({ catalog: batchJobCatalog, connection: producer, queueNames: [BATCH_QUEUE], lanes: ['interactive'], prefix, logger });
 
   const app = createApp({
     registry,
-    requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS }),
+    requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS, resolveFile: imageFileResolver(files, storage) }),
     submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
-    jobs: new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
+    // Jobs cancelled before they started never reach a worker: their event goes out from here.
+    jobs: new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, onCancelled: imageJobRecordAnnouncer(webhooks) }),
+    webhooks: { outbox: webhooks, urlPolicy: webhookConfig },
+    files,
+    batches: new BatchService({
+      store: new BatchStore({ redis: producer, prefix }),
+      files,
+      phases: new BatchPhaseQueue(batchPhases),
+      completionWindowSeconds: env.BATCH_COMPLETION_WINDOW_SECONDS,
+    }),
     localObjects: storage instanceof LocalObjectStorage ? storage : undefined,
     readiness: {
       redis: async () => {
@@ -63,12 +85,11 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     },
     metrics: {
       syncWaiters: () => waiters.size,
-      queueJobCounts: async () =>
-        Object.fromEntries(await Promise.all(queueNames.map(async (name) => [name, await queue.queue(name).getJobCounts()] as const))),
+      queueJobCounts: () => queue.laneJobCounts(),
     },
     apiKeys: env.API_KEYS,
     adminDashboard: env.ADMIN_KEY
-      ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard(queueNames.map((name) => queue.queue(name))) }
+      ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard(queue.laneQueues.map(({ bull }) => bull)) }
       : undefined,
     limits: { syncTimeoutMs: env.SYNC_TIMEOUT_MS, maxRequestBytes: env.MAX_REQUEST_BYTES },
     logger,
@@ -101,6 +122,8 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
       clearInterval(idle);
       clearTimeout(timer);
       await queue.close();
+      await batchPhases.close();
+      await webhooks.close();
       if ('close' in storage && typeof storage.close === 'function') storage.close();
       await Promise.allSettled([producer.quit(), consumer.quit()]);
       // QUIT fails while Redis is unreachable, and ioredis would then reconnect forever.

@@ -4,14 +4,18 @@ import { createAdminAuthMiddleware } from './middleware/admin-auth.middleware';
 import { createAuthMiddleware } from './middleware/auth.middleware';
 import { createErrorHandler, notFoundRoute } from './middleware/error-handler.middleware';
 import { requestIdMiddleware } from './middleware/request-id.middleware';
+import { adminWebhooksRouter } from './routes/admin-webhooks.handler';
 import { healthzHandler, readyzHandler } from './routes/health.handler';
 import { imageEditsHandler } from './routes/image-edits.handler';
 import { imageGenerationsHandler } from './routes/image-generations.handler';
 import { cancelImageJobHandler, getImageJobHandler } from './routes/image-jobs.handler';
 import { imageVariationsHandler } from './routes/image-variations.handler';
 import { LOCAL_OBJECTS_ROUTE, localObjectsHandler } from './routes/local-objects.handler';
+import { cancelBatchHandler, createBatchHandler, getBatchHandler, listBatchesHandler } from './routes/batches.handler';
+import { createFileHandler, deleteFileHandler, fileContentHandler, listFilesHandler, retrieveFileHandler } from './routes/files.handler';
 import { metricsHandler } from './routes/metrics.handler';
 import { getModelHandler, listModelsHandler } from './routes/models.handler';
+import { createFileUploadMiddleware } from './uploads/file-upload.middleware';
 import { createMultipartMiddleware } from './uploads/multipart.middleware';
 
 /** Small JSON bodies (generations); edits in JSON form carry images and get the request cap. */
@@ -30,6 +34,7 @@ export function createApp(deps: ApiDeps): Express {
   if (deps.localObjects) app.get(`${LOCAL_OBJECTS_ROUTE}/*key`, localObjectsHandler(deps.localObjects));
   if (deps.adminDashboard) {
     app.use('/admin/queues', createAdminAuthMiddleware(deps.adminDashboard.adminKey), deps.adminDashboard.router);
+    if (deps.webhooks) app.use('/admin/webhooks', createAdminAuthMiddleware(deps.adminDashboard.adminKey), adminWebhooksRouter(deps.webhooks.outbox));
   }
 
   const v1 = express.Router();
@@ -47,6 +52,15 @@ export function createApp(deps: ApiDeps): Express {
   v1.post('/images/jobs/:id/cancel', cancelImageJobHandler(deps));
   v1.get('/models', listModelsHandler(deps));
   v1.get('/models/:id', getModelHandler(deps));
+  v1.post('/files', createFileUploadMiddleware(deps.files), createFileHandler(deps));
+  v1.get('/files', listFilesHandler(deps));
+  v1.get('/files/:id', retrieveFileHandler(deps));
+  v1.delete('/files/:id', deleteFileHandler(deps));
+  v1.get('/files/:id/content', fileContentHandler(deps));
+  v1.post('/batches', smallJson, createBatchHandler(deps));
+  v1.get('/batches', listBatchesHandler(deps));
+  v1.get('/batches/:id', getBatchHandler(deps));
+  v1.post('/batches/:id/cancel', cancelBatchHandler(deps));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

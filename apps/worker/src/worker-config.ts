@@ -1,9 +1,12 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, redisTargetFromEnv } from '@imageforge/env-config';
+import { logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, redisTargetFromEnv, webhookEnvProblems, webhookEnvShape } from '@imageforge/env-config';
 import { s3StorageConfigFromEnv, storageEnvProblems, storageEnvShape, type S3StorageConfig } from '@imageforge/storage';
+import { DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRIES, webhookConfigFromEnv, type WebhookConfig } from '@imageforge/webhooks';
 
 const positiveInt = z.coerce.number().int().positive();
+const share = z.coerce.number().min(0).max(1);
+const DEFAULT_MIN_SHARE = 0.1;
 
 /**
  * Every variable the worker process reads, parsed once in main; nothing else in
@@ -20,6 +23,13 @@ export const WorkerEnvSchema = z.object({
     .optional(),
   /** Jobs run at once per queue. Default 1: a GPU runs one job at a time; the synthetic engine can go higher. */
   WORKER_CONCURRENCY: positiveInt.max(1000).default(1),
+  /**
+   * Least share of a queue's slots the batch lane gets while it has work, however many sync
+   * calls wait; when nothing else waits it may take every slot. Default 0.1.
+   */
+  WORKER_BATCH_MIN_SHARE: share.default(DEFAULT_MIN_SHARE),
+  /** The same floor for the async lane (`Prefer: respond-async` / `wait`), so a sync flood cannot starve it. Default 0.1. */
+  WORKER_ASYNC_MIN_SHARE: share.default(DEFAULT_MIN_SHARE),
   /**
    * How long a job's lock lasts before another worker may take it as stalled; renewed at half this while
    * the job runs. Default: the queue package's 60000 (BullMQ's own 30000 is tight for a busy inference process).
@@ -43,6 +53,23 @@ export const WorkerEnvSchema = z.object({
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3_600_000),
   /** Objects younger than this are never swept. */
   RETENTION_MIN_AGE_SECONDS: positiveInt.default(3_600),
+  /** Batch phases (validate, expand, stop, finalize) run at once in this process; each streams a file, none runs inference. */
+  BATCH_PHASE_CONCURRENCY: positiveInt.max(64).default(2),
+  /** Batch lines validated and queued per addBulk (and checkpointed after); a batch keeps the size it was validated with. */
+  BATCH_CHUNK_SIZE: positiveInt.max(10_000).default(500),
+  ...webhookEnvShape,
+  /** Webhook deliveries in flight at once in this process (mostly waiting on receivers). */
+  WEBHOOK_DELIVERY_CONCURRENCY: positiveInt.max(1000).default(16),
+  /**
+   * Comma-separated waits (ms) before each retry of a failed delivery, for tests and tuning.
+   * Default: Standard Webhooks' 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+   */
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\d{1,9}$/, 'each wait is whole milliseconds')).max(MAX_RETRIES, `at most ${MAX_RETRIES} retries`))
+    .transform((waits) => waits.map(Number))
+    .optional(),
   ...logEnvShape,
 });
 
@@ -58,6 +85,8 @@ export interface WorkerConfig {
   worker: {
     name: string;
     concurrency: number;
+    /** Minimum shares of contended slots, per lane. */
+    minShares: { batch: number; async: number };
     lockDurationMs: number | undefined;
     stalledIntervalMs: number | undefined;
     maxStalledCount: number;
@@ -67,6 +96,9 @@ export interface WorkerConfig {
   storage: WorkerStorageConfig;
   /** `sweepIntervalMs` 0: no sweep scheduled by this worker (one already scheduled by another keeps running). */
   retention: { sweepIntervalMs: number; minAgeSeconds: number };
+  batches: { phaseConcurrency: number; chunkSize: number };
+  webhooks: WebhookConfig;
+  webhookDelivery: { concurrency: number; retryScheduleMs: readonly number[] };
   log: { level: z.infer<typeof WorkerEnvSchema>['LOG_LEVEL'] };
 }
 
@@ -78,7 +110,7 @@ export class WorkerConfigError extends Error {
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const e = parseEnvironment(WorkerEnvSchema, env, {
     what: 'worker',
-    crossChecks: (present) => [...redisEnvProblems(present), ...storageEnvProblems(present)],
+    crossChecks: (present) => [...redisEnvProblems(present), ...storageEnvProblems(present), ...laneShareProblems(present), ...webhookEnvProblems(present)],
     error: (message) => new WorkerConfigError(message),
   });
   return {
@@ -88,6 +120,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     worker: {
       name: e.WORKER_NAME ?? `${hostname()}-${process.pid}`,
       concurrency: e.WORKER_CONCURRENCY,
+      minShares: { batch: e.WORKER_BATCH_MIN_SHARE, async: e.WORKER_ASYNC_MIN_SHARE },
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
@@ -96,6 +129,23 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },
     storage: e.STORAGE_DRIVER === 'local' ? { kind: 'local', root: e.STORAGE_LOCAL_DIR } : s3StorageConfigFromEnv(e),
     retention: { sweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS, minAgeSeconds: e.RETENTION_MIN_AGE_SECONDS },
+    batches: { phaseConcurrency: e.BATCH_PHASE_CONCURRENCY, chunkSize: e.BATCH_CHUNK_SIZE },
+    webhooks: workerWebhookConfig(e),
+    webhookDelivery: { concurrency: e.WEBHOOK_DELIVERY_CONCURRENCY, retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS ?? DEFAULT_RETRY_SCHEDULE_MS },
     log: { level: e.LOG_LEVEL },
   };
+}
+
+/** Floors above all of the capacity together cannot all be met. */
+function laneShareProblems(present: Record<string, string>): string[] {
+  const total = ['WORKER_BATCH_MIN_SHARE', 'WORKER_ASYNC_MIN_SHARE'].reduce((sum, name) => sum + Number(present[name] ?? DEFAULT_MIN_SHARE), 0);
+  return total > 1 ? [`  WORKER_BATCH_MIN_SHARE + WORKER_ASYNC_MIN_SHARE: add up to ${total}, more than all of the capacity`] : [];
+}
+
+function workerWebhookConfig(env: z.infer<typeof WorkerEnvSchema>): WebhookConfig {
+  try {
+    return webhookConfigFromEnv(env);
+  } catch (error) {
+    throw new WorkerConfigError((error as Error).message);
+  }
 }

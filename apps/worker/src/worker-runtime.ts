@@ -1,11 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { loadModelRegistry, type ModelRegistry } from '@imageforge/contracts';
+import { batchLineTally, BatchPhaseQueue, BatchStore, createBatchJobHandlers } from '@imageforge/batches';
+import { FileService, imageFileResolver } from '@imageforge/files';
+import { ImageJobPreparer, ImageRequestBuilder } from '@imageforge/image-service';
 import { createImageJobHandlers, EngineSet } from '@imageforge/image-pipeline';
-import { imageJobCatalog, MAINTENANCE_QUEUE, maintenanceJobCatalog, type JobCatalog, type JobHandlers } from '@imageforge/jobs';
+import {
+  BATCH_QUEUE,
+  batchJobCatalog,
+  composeSettledHooks,
+  imageJobCatalog,
+  MAINTENANCE_QUEUE,
+  maintenanceJobCatalog,
+  webhookJobCatalog,
+  WEBHOOKS_QUEUE,
+  type ImageJobCatalog,
+  type JobCatalog,
+  type JobHandlers,
+} from '@imageforge/jobs';
 import { createMaintenanceJobHandlers } from '@imageforge/maintenance';
-import { createJobWorker, createRedisConnection, JobQueue, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
+import { BullmqJobGateway, createJobWorker, createLaneWorkers, createRedisConnection, JobQueue, laneQueueName, type JobWorkerOptions, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
 import { createObjectStorage, LocalObjectStorage, type ObjectStorage } from '@imageforge/storage';
+import { createWebhookDeliveryHandlers, imageJobWebhookHook, webhookBackoffStrategy, WebhookOutbox } from '@imageforge/webhooks';
 import type { WorkerConfig, WorkerStorageConfig } from './worker-config';
 
 export interface StartWorkerOptions {
@@ -43,6 +59,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const workers: WorkerHandle[] = [];
   let lookups: JobQueue<typeof imageJobCatalog> | undefined;
   let maintenance: JobQueue<typeof maintenanceJobCatalog> | undefined;
+  let webhooks: WebhookOutbox | undefined;
+  let batchPhases: JobQueue<typeof batchJobCatalog> | undefined;
+  let lineJobs: JobQueue<typeof imageJobCatalog> | undefined;
 
   const connect = (name: string): RedisClient => {
     const connection = createRedisConnection(config.redis, { role: 'consumer', connectionName: `imageforge:worker:${config.worker.name}:${name}` });
@@ -51,21 +70,32 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     return connection;
   };
 
-  const startQueueWorker = async <C extends JobCatalog>(catalog: C, handlers: JobHandlers<C>, queueName: string, concurrency: number) => {
+  const workerSettings = {
+    prefix: config.queuePrefix,
+    name: config.worker.name,
+    maxStalledCount: config.worker.maxStalledCount,
+    ...(config.worker.lockDurationMs !== undefined ? { lockDuration: config.worker.lockDurationMs } : {}),
+    ...(config.worker.stalledIntervalMs !== undefined ? { stalledInterval: config.worker.stalledIntervalMs } : {}),
+  };
+
+  const startQueueWorker = async <C extends JobCatalog>(
+    catalog: C,
+    handlers: JobHandlers<C>,
+    queueName: string,
+    concurrency: number,
+    extra: Pick<JobWorkerOptions<C>, 'backoffStrategy'> = {},
+  ) => {
     workers.push(
       await createJobWorker({
         catalog,
         handlers,
         connection: connect(queueName),
         queueName,
-        prefix: config.queuePrefix,
         concurrency,
-        name: config.worker.name,
-        maxStalledCount: config.worker.maxStalledCount,
-        ...(config.worker.lockDurationMs !== undefined ? { lockDuration: config.worker.lockDurationMs } : {}),
-        ...(config.worker.stalledIntervalMs !== undefined ? { stalledInterval: config.worker.stalledIntervalMs } : {}),
+        ...workerSettings,
         logger: logger.child({ queue: queueName }),
         onJobEvent: (event) => logJobEvent(logger, queueName, event),
+        ...extra,
       }),
     );
   };
@@ -73,7 +103,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const shutdown = async () => {
     await Promise.all(workers.map((worker) => worker.close(config.worker.shutdownTimeoutMs)));
     await engines.closeAll().catch((error) => logger.error({ err: error }, 'closing engines failed'));
-    await Promise.all([lookups?.close(), maintenance?.close()].map((closing) => closing?.catch(() => undefined)));
+    await Promise.all([lookups?.close(), maintenance?.close(), webhooks?.close(), batchPhases?.close(), lineJobs?.close()].map((closing) => closing?.catch(() => undefined)));
     // QUIT waits for a reconnect while Redis is down (consumers retry forever): give it a second.
     await Promise.all(
       connections.map((connection) =>
@@ -92,15 +122,56 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     }
     await storage.ping().catch((error) => logger.warn({ err: error, storage: storage.kind }, 'storage is not reachable yet; jobs will retry until it is'));
     const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels });
-    for (const queueName of queues) await startQueueWorker(imageJobCatalog, imageHandlers, queueName, config.worker.concurrency);
+    // Emitted in the step that settles a job, before BullMQ records it: a crash re-runs both.
+    webhooks = new WebhookOutbox({ connection: connect('webhooks-outbox'), prefix: config.queuePrefix, config: config.webhooks, logger });
+    const batchConnection = connect('batches');
+    const batchStore = new BatchStore({ redis: batchConnection, prefix: config.queuePrefix });
+    batchPhases = new JobQueue({ catalog: batchJobCatalog, connection: batchConnection, queueNames: [BATCH_QUEUE], lanes: ['interactive'], prefix: config.queuePrefix });
+    const phases = new BatchPhaseQueue(batchPhases);
+    const imageSettled = composeSettledHooks<ImageJobCatalog>(imageJobWebhookHook(webhooks), batchLineTally({ store: batchStore, phases }));
+    // Each image queue's lanes share its WORKER_CONCURRENCY slots through one gate.
+    for (const queueName of queues) {
+      const lanes = await createLaneWorkers({
+        catalog: imageJobCatalog,
+        handlers: imageHandlers,
+        connection: connect(queueName),
+        queue: queueName,
+        concurrency: config.worker.concurrency,
+        minShares: config.worker.minShares,
+        ...workerSettings,
+        logger: logger.child({ queue: queueName }),
+        onJobEvent: (event, lane) => logJobEvent(logger, laneQueueName(queueName, lane), event),
+        onSettled: imageSettled,
+      });
+      workers.push(...lanes.handles);
+    }
+
+    // Batch phases: any worker validates, expands and finalizes any batch, whatever models it serves.
+    lineJobs = new JobQueue({ catalog: imageJobCatalog, connection: batchConnection, queueNames: registry.queues(), prefix: config.queuePrefix });
+    const files = new FileService({ redis: batchConnection, storage, prefix: config.queuePrefix });
+    const batchHandlers = createBatchJobHandlers({
+      store: batchStore,
+      files,
+      storage,
+      requests: new ImageRequestBuilder({ registry, maxInputPixels: config.models.maxInputPixels, resolveFile: imageFileResolver(files, storage) }),
+      preparer: new ImageJobPreparer(storage),
+      lineJobs: new BullmqJobGateway({ queue: lineJobs, connection: batchConnection }),
+      phases,
+      events: webhooks,
+      chunkSize: config.batches.chunkSize,
+    });
+    await startQueueWorker(batchJobCatalog, batchHandlers, BATCH_QUEUE, config.batches.phaseConcurrency);
 
     // The sweep asks about every queue of the registry, not only those served here.
     const shared = connect('maintenance');
     lookups = new JobQueue({ catalog: imageJobCatalog, connection: shared, queueNames: registry.queues(), prefix: config.queuePrefix });
     const maintenanceHandlers = createMaintenanceJobHandlers({ storage, existingJobIds: (ids) => lookups!.existingJobIds(ids) });
     await startQueueWorker(maintenanceJobCatalog, maintenanceHandlers, MAINTENANCE_QUEUE, 1);
+    const { retryScheduleMs, concurrency: deliveryConcurrency } = config.webhookDelivery;
+    const deliveryHandlers = createWebhookDeliveryHandlers({ config: config.webhooks, log: webhooks.log, retryScheduleMs, logger: logger.child({ queue: WEBHOOKS_QUEUE }) });
+    await startQueueWorker(webhookJobCatalog, deliveryHandlers, WEBHOOKS_QUEUE, deliveryConcurrency, { backoffStrategy: webhookBackoffStrategy(retryScheduleMs) });
     if (config.retention.sweepIntervalMs > 0) {
-      maintenance = new JobQueue({ catalog: maintenanceJobCatalog, connection: shared, queueNames: [MAINTENANCE_QUEUE], prefix: config.queuePrefix });
+      maintenance = new JobQueue({ catalog: maintenanceJobCatalog, connection: shared, queueNames: [MAINTENANCE_QUEUE], lanes: ['interactive'], prefix: config.queuePrefix });
       await maintenance.schedule({
         queue: MAINTENANCE_QUEUE,
         name: 'maintenance.sweep',

@@ -14,3 +14,5 @@ export * from './edit-request.validator';
 export * from './variation-request.validator';
 export * from './resources/images';
 export * from './resources/models';
+export * from './resources/files';
+export * from './resources/batches';

@@ -8,3 +8,5 @@ export * from './job-waiter-errors';
 export * from './storage-keys';
 export * from './catalogs/image-jobs.catalog';
 export * from './catalogs/maintenance-jobs.catalog';
+export * from './catalogs/webhook-jobs.catalog';
+export * from './catalogs/batch-jobs.catalog';
