@@ -42,6 +42,7 @@ export interface RunningWorker {
 
 /** One sweep schedule for the whole deployment: every worker upserts the same id. */
 const SWEEP_SCHEDULER_ID = 'retention-sweep';
+const FILE_EXPIRY_SCHEDULER_ID = 'file-expiry';
 
 /**
  * Builds everything a worker process runs and starts consuming. Engines load
@@ -165,7 +166,11 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     // The sweep asks about every queue of the registry, not only those served here.
     const shared = connect('maintenance');
     lookups = new JobQueue({ catalog: imageJobCatalog, connection: shared, queueNames: registry.queues(), prefix: config.queuePrefix });
-    const maintenanceHandlers = createMaintenanceJobHandlers({ storage, existingJobIds: (ids) => lookups!.existingJobIds(ids) });
+    const maintenanceHandlers = createMaintenanceJobHandlers({
+      storage,
+      existingJobIds: (ids) => lookups!.existingJobIds(ids),
+      expireFiles: (nowSeconds, pageSize) => files.sweepExpired(nowSeconds, pageSize),
+    });
     await startQueueWorker(maintenanceJobCatalog, maintenanceHandlers, MAINTENANCE_QUEUE, 1);
     const { retryScheduleMs, concurrency: deliveryConcurrency } = config.webhookDelivery;
     const deliveryHandlers = createWebhookDeliveryHandlers({ config: config.webhooks, log: webhooks.log, retryScheduleMs, logger: logger.child({ queue: WEBHOOKS_QUEUE }) });
@@ -178,6 +183,13 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         schedulerId: SWEEP_SCHEDULER_ID,
         everyMs: config.retention.sweepIntervalMs,
         payload: { minAgeSeconds: config.retention.minAgeSeconds, pageSize: 500 },
+      });
+      await maintenance.schedule({
+        queue: MAINTENANCE_QUEUE,
+        name: 'maintenance.expire-files',
+        schedulerId: FILE_EXPIRY_SCHEDULER_ID,
+        everyMs: config.retention.sweepIntervalMs,
+        payload: { pageSize: 500 },
       });
     }
   } catch (error) {

@@ -18,18 +18,36 @@ export const StorageSweepResultSchema = z.object({
   deleted: z.number().int().nonnegative(),
 });
 
+export const FileExpiryPayloadSchema = z.object({
+  /** Expired files deleted per Redis round trip. */
+  pageSize: z.number().int().min(1).max(1_000).default(500),
+});
+
+export const FileExpiryResultSchema = z.object({
+  /** Files whose expiry had passed, deleted with their bytes. */
+  deleted: z.number().int().nonnegative(),
+});
+
+const SCHEDULED_OPTIONS = {
+  attempts: 1,
+  backoff: { type: 'fixed' as const, delay: 1_000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 200 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 200 },
+};
+
 export const maintenanceJobCatalog = defineJobCatalog({
   'maintenance.sweep': {
     operation: 'sweep',
     payload: StorageSweepPayloadSchema,
     result: StorageSweepResultSchema,
     // One attempt: the next scheduled sweep is the retry, and a sweep cut short leaves nothing half done.
-    options: {
-      attempts: 1,
-      backoff: { type: 'fixed', delay: 1_000 },
-      removeOnComplete: { age: 7 * 24 * 3600, count: 200 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 200 },
-    },
+    options: SCHEDULED_OPTIONS,
+  },
+  'maintenance.expire-files': {
+    operation: 'expire-files',
+    payload: FileExpiryPayloadSchema,
+    result: FileExpiryResultSchema,
+    options: SCHEDULED_OPTIONS,
   },
 });
 
@@ -37,3 +55,5 @@ export type MaintenanceJobCatalog = typeof maintenanceJobCatalog;
 export type MaintenanceJobName = JobName<MaintenanceJobCatalog>;
 export type StorageSweepPayload = JobPayload<MaintenanceJobCatalog, 'maintenance.sweep'>;
 export type StorageSweepResult = JobResult<MaintenanceJobCatalog, 'maintenance.sweep'>;
+export type FileExpiryPayload = JobPayload<MaintenanceJobCatalog, 'maintenance.expire-files'>;
+export type FileExpiryResult = JobResult<MaintenanceJobCatalog, 'maintenance.expire-files'>;
