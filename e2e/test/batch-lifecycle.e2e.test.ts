@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { Webhook } from 'standardwebhooks';
-import { WebhookReceiver } from '@imageforge/webhooks/test/webhook-receiver';
+import { WebhookReceiver } from '@imageforge/testing';
 import { API_KEY, useImageStack } from './support/image-stack.harness';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { WebhookReceiver, type ReceivedWebhook } from '@imageforge/webhooks/test/webhook-receiver';
+import { WebhookReceiver, type ReceivedWebhook } from '@imageforge/testing';
 import { API_KEY, bodyOf, useImageStack } from './support/image-stack.harness';
 import { makePng } from './support/test-images';
 

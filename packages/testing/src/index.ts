@@ -4,3 +4,4 @@ export type { RedisClusterNodeAddress, RedisClusterOptions } from '@imageforge/e
 export * from './s3-harness';
 export * from './in-memory-job-gateway';
 export * from './http-fuzz';
+export * from './webhook-receiver';

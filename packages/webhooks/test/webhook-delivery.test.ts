@@ -3,7 +3,7 @@ import { WEBHOOKS_QUEUE } from '@imageforge/jobs';
 import type { RedisClient } from '@imageforge/queue';
 import { useRedisServer } from '@imageforge/testing';
 import { deliveryIdFor, targetKey, type WebhookConfig } from '../src';
-import { answer, hang, WebhookReceiver } from './webhook-receiver';
+import { answer, hang, WebhookReceiver } from '@imageforge/testing';
 import { event, newSecret, readyConnection, settledDelivery, startDeliveryRig, type DeliveryRig } from './webhook-test-kit';
 
 const endpointTarget = (endpointId: string) => ({ kind: 'endpoint', endpointId }) as const;
