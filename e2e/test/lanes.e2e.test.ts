@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { NormalizedImageParamsSchema } from '@imageforge/contracts';
+import { dallE2Params } from '@imageforge/testing';
 import { GeneratePayloadSchema, imageJobCatalog } from '@imageforge/jobs';
 import { createRedisConnection, JobQueue } from '@imageforge/queue';
 import { API_KEY, bodyOf, useImageStack } from './support/image-stack.harness';
@@ -19,17 +19,7 @@ describe('lanes: sync, async and batch work on one model queue', () => {
     const queues = new JobQueue({ catalog: imageJobCatalog, connection, queueNames: ['images'] });
     try {
       await queues.waitUntilReady();
-      const params = NormalizedImageParamsSchema.parse({
-        model: 'dall-e-2',
-        profile: 'dall-e-2',
-        n: 1,
-        width: 256,
-        height: 256,
-        quality: 'standard',
-        responseFormat: 'url',
-        outputFormat: 'png',
-        background: 'opaque',
-      });
+      const params = dallE2Params();
       const lines = Array.from({ length: count }, (_, index) => ({
         queue: 'images',
         name: 'image.generate' as const,

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelRegistryEntrySchema, NormalizedImageParamsSchema } from '@imageforge/contracts';
+import { ModelRegistryEntrySchema } from '@imageforge/contracts';
 import { imageJobCatalog } from '@imageforge/jobs';
 import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
 import { LocalObjectStorage } from '@imageforge/storage';
-import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
+import { dallE2Params, uniqueQueueName, useRedisServer } from '@imageforge/testing';
 import { ImageJobQueryService, ImageSubmissionService } from '../src';
 
 describe(`${ImageSubmissionService.name} on BullMQ`, () => {
@@ -45,17 +45,7 @@ describe(`${ImageSubmissionService.name} on BullMQ`, () => {
 
   it('answers respond-async with the job object a poll reads back while the job waits', async () => {
     const entry = ModelRegistryEntrySchema.parse({ id: 'dall-e-2', profile: 'dall-e-2', queue: queueName });
-    const params = NormalizedImageParamsSchema.parse({
-      model: 'dall-e-2',
-      profile: 'dall-e-2',
-      n: 2,
-      width: 256,
-      height: 256,
-      quality: 'standard',
-      responseFormat: 'url',
-      outputFormat: 'png',
-      background: 'opaque',
-    });
+    const params = dallE2Params({ n: 2 });
 
     const outcome = await submissions.submit({ operation: 'generation', entry, params, prompt: 'a quiet harbour' }, { requestId: 'req_1', owner: 'owner-a' }, { kind: 'async' });
 

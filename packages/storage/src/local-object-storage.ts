@@ -5,10 +5,9 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { walkKeys } from './local-key-walk';
-import { byteCounter } from './byte-counter';
+import { acceptStreamedBody } from './streamed-body';
 import {
   assertValidKey,
-  assertValidStreamKey,
   ObjectNotFoundError,
   StorageUnavailableError,
   type ListOptions,
@@ -70,12 +69,7 @@ export class LocalObjectStorage implements ObjectStorage {
   }
 
   async putStream(key: string, body: Readable, options: PutOptions): Promise<PutStreamResult> {
-    assertValidStreamKey(key, body);
-    let bodyError: unknown;
-    body.on('error', (error) => {
-      bodyError ??= error;
-    });
-    const counter = byteCounter();
+    const { counter, failure } = acceptStreamedBody(key, body);
     try {
       await this.writeViaTmp(this.objectPath(key), async (tmpPath, retry) => {
         const handle = await retry(() => open(tmpPath, 'w'));
@@ -84,9 +78,7 @@ export class LocalObjectStorage implements ObjectStorage {
       await this.writeAtomically(this.metaPath(key), JSON.stringify({ contentType: options.contentType }));
       return { size: counter.bytes };
     } catch (error) {
-      if (!body.destroyed) body.destroy();
-      if (bodyError !== undefined) throw bodyError;
-      throw new StorageUnavailableError('put', key, error);
+      throw failure(error);
     }
   }
 

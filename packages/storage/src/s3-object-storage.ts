@@ -14,10 +14,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { byteCounter } from './byte-counter';
+import { acceptStreamedBody } from './streamed-body';
 import {
   assertValidKey,
-  assertValidStreamKey,
   ObjectNotFoundError,
   StorageUnavailableError,
   type ListOptions,
@@ -104,12 +103,7 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   async putStream(key: string, body: Readable, options: PutOptions): Promise<PutStreamResult> {
-    assertValidStreamKey(key, body);
-    let bodyError: unknown;
-    body.on('error', (error) => {
-      bodyError ??= error;
-    });
-    const counter = byteCounter();
+    const { counter, failure } = acceptStreamedBody(key, body);
     // pipeline hands a body error on to the counter, which the upload reads, so the upload fails
     // instead of completing with what arrived so far.
     const source = pipelineInto(body, counter);
@@ -127,10 +121,8 @@ export class S3ObjectStorage implements ObjectStorage {
       await upload.done();
       return { size: counter.bytes };
     } catch (error) {
-      if (!body.destroyed) body.destroy();
       if (!source.destroyed) source.destroy();
-      if (bodyError !== undefined) throw bodyError;
-      throw new StorageUnavailableError('put', key, error);
+      throw failure(error);
     }
   }
 

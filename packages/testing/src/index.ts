@@ -5,3 +5,4 @@ export * from './s3-harness';
 export * from './in-memory-job-gateway';
 export * from './http-fuzz';
 export * from './webhook-receiver';
+export * from './image-params.fixture';

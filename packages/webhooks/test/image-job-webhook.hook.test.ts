@@ -1,20 +1,10 @@
 import { WEBHOOKS_QUEUE, type AnyImageJobRecord, type ImageJobPayload, type SettledJob, type ImageJobCatalog } from '@imageforge/jobs';
 import type { RedisClient } from '@imageforge/queue';
-import { useRedisServer } from '@imageforge/testing';
+import { dallE2Params, useRedisServer } from '@imageforge/testing';
 import { imageJobRecordAnnouncer, imageJobWebhookEvent, imageJobWebhookHook, WebhookOutbox } from '../src';
 import { newSecret, readyConnection, uniquePrefix } from './webhook-test-kit';
 
-const params: ImageJobPayload['params'] = {
-  model: 'dall-e-2',
-  profile: 'dall-e-2',
-  n: 1,
-  width: 256,
-  height: 256,
-  quality: 'standard',
-  responseFormat: 'url',
-  outputFormat: 'png',
-  background: 'opaque',
-};
+const params: ImageJobPayload['params'] = dallE2Params();
 const payload = (overrides: Partial<ImageJobPayload<'image.generate'>> = {}): ImageJobPayload<'image.generate'> => ({
   requestId: 'req_1',
   owner: 'owner-a',
