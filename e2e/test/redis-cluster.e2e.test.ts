@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { BATCH_QUEUE, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE } from '@imageforge/jobs';
 import { laneQueueNames } from '@imageforge/queue';
-import { bodyOf, useImageStack } from './support/image-stack.harness';
+import OpenAI, { toFile } from 'openai';
+import { API_KEY, bodyOf, useImageStack } from './support/image-stack.harness';
 
 const models = [
   { id: 'dall-e-2', profile: 'dall-e-2', queue: 'images', engine: { kind: 'synthetic' } },
@@ -44,7 +45,9 @@ describe('the stack on a Redis Cluster', () => {
     expect(keys.length).toBeGreaterThan(0);
     // Every lane of a queue is a BullMQ queue of its own, under its own tag.
     const queues = ['images', 'slow', MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, BATCH_QUEUE].flatMap(laneQueueNames);
-    expect(keys.filter((key) => !queues.some((queue) => key.startsWith(`bull:{${queue}}:${queue}:`)))).toEqual([]);
+    // Besides the queues, the stores of files, batches and webhook deliveries each keep one tag of their own.
+    const stores = ['files', 'batches', 'webhooks'].map((store) => `bull:{${store}}:`);
+    expect(keys.filter((key) => !queues.some((queue) => key.startsWith(`bull:{${queue}}:${queue}:`)) && !stores.some((prefix) => key.startsWith(prefix)))).toEqual([]);
     const slots = await onEveryNode((node) => node.cluster('KEYSLOT', 'bull:{images}:images:wait') as Promise<number>);
     expect(new Set(slots).size).toBe(1);
     expect(await onEveryNode((node) => node.cluster('KEYSLOT', 'bull:{images}:images:events') as Promise<number>)).toEqual(slots);
@@ -112,6 +115,22 @@ describe('the stack on a Redis Cluster', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-job-id')).toBe(jobId);
     expect((await bodyOf(response)).data[0].b64_json).toBeTruthy();
+  });
+
+  it('runs a batch end to end: files, batch record and counters, line jobs and output on their own slots', async () => {
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: `${stack.url}/v1`, maxRetries: 0 });
+    const lines = ['a', 'b', 'c'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/images/generations', body: { prompt: `fox ${id}`, size: '256x256' } }));
+    const input = await client.files.create({ file: await toFile(Buffer.from(lines.join('\n')), 'in.jsonl'), purpose: 'batch' });
+    let batch = await client.batches.create({ input_file_id: input.id, endpoint: '/v1/images/generations', completion_window: '24h' });
+    for (let i = 0; i < 300 && batch.status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      batch = await client.batches.retrieve(batch.id);
+    }
+    expect(batch).toMatchObject({ status: 'completed', request_counts: { total: 3, completed: 3, failed: 0 } });
+    const output = (await (await client.files.content(batch.output_file_id!)).text()).split('\n').filter(Boolean);
+    expect(output.map((line) => JSON.parse(line).custom_id)).toEqual(['a', 'b', 'c']);
+    const keys = (await onEveryNode((node) => node.keys('bull:{batches}:*'))).flat();
+    expect(keys.some((key) => key.startsWith('bull:{batches}:batch:'))).toBe(true);
   });
 });
 

@@ -141,11 +141,6 @@ export class BatchStore {
     return { fresh: Number(fresh), readyToFinalize: open && expandDone === '1' && Number(settled) >= Number(total) };
   }
 
-  /** Removes a batch whose first phase could not be queued (nothing else refers to it yet). */
-  async delete(record: BatchRecord): Promise<void> {
-    await this.redis.multi().del(this.batchKey(record.id), this.settledKey(record.id)).zrem(this.ownerKey(record.owner), record.id).exec().then(throwOnFailedReply);
-  }
-
   /** Which of `lines` are settled, one pipelined GETBIT each. */
   async settled(id: string, lines: readonly number[]): Promise<boolean[]> {
     const pipeline = this.redis.pipeline();

@@ -12,7 +12,8 @@ const unixNow = (deps: BatchPhaseDeps) => Math.floor((deps.now ?? Date.now)() / 
  */
 export async function validateBatch(deps: BatchPhaseDeps, batchId: string): Promise<string> {
   const record = await deps.store.get(batchId);
-  if (!record) return 'missing';
+  // Queued just before its record was written: the retry finds it (or, if its creator died, gives up).
+  if (!record) throw new BatchNotFoundYetError(`batch ${batchId} has no record yet`);
   if (record.status !== 'validating' && record.status !== 'cancelling') return 'skipped';
   if (record.status === 'cancelling' && record.expandDone) return 'skipped';
 
@@ -46,4 +47,8 @@ export async function validateBatch(deps: BatchPhaseDeps, batchId: string): Prom
   // Cancelled while the file was read: nothing will be expanded, and the stop counts every line.
   await deps.store.update(batchId, { expandDone: true });
   return 'stopped';
+}
+
+export class BatchNotFoundYetError extends Error {
+  override readonly name = 'BatchNotFoundYetError';
 }

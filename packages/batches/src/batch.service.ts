@@ -81,15 +81,11 @@ export class BatchService {
       expandDone: false,
       stop: null,
     };
+    // Phases first: a process that dies after queuing them but before the record exists leaves a
+    // validation that finds no batch and gives up, never a batch that nothing would ever run.
+    await this.deps.phases.validate(record.id);
+    await this.deps.phases.stop(record.id, 'expire', windowSeconds * 1000);
     await this.deps.store.create(record);
-    try {
-      await this.deps.phases.validate(record.id);
-      await this.deps.phases.stop(record.id, 'expire', windowSeconds * 1000);
-    } catch (error) {
-      // Its phases are not all queued, so nothing would ever end it: take it back, the caller retries.
-      await this.deps.store.delete(record);
-      throw error;
-    }
     return toBatchObject(record);
   }
 
