@@ -57,19 +57,21 @@ describe(createLaneWorkers.name, () => {
   const activeCount = (lane: JobLane) => current.queues.queue(current.queueName, lane).getActiveCount();
 
   it('starts sync calls after the jobs already running, never behind the batch work queued before them', async () => {
-    const { started } = await startLanes(2, () => sleep(60), { batch: 0.1 });
+    const blocked: Array<() => void> = [];
+    const { lanes, started } = await startLanes(2, (_lane, _jobId, signal) => blockInto(blocked, signal), { batch: 0.1 });
     await current.queues.enqueueBulk(Array.from({ length: 200 }, () => job('batch')));
-    await waitFor(() => started.length >= 4, 5_000, 'the batch to be under way');
+    await waitFor(() => blocked.length === 2, 5_000, 'the batch to take both slots');
 
     const sync = [job('interactive'), job('interactive')];
-    const before = started.length;
     await Promise.all(sync.map((request) => current.queues.enqueue(request)));
-    await waitFor(() => sync.every((request) => started.some((entry) => entry.jobId === request.jobId)), 5_000, 'both sync jobs to start');
-
-    const lastSync = Math.max(...sync.map((request) => started.findIndex((entry) => entry.jobId === request.jobId)));
-    const batchAhead = started.slice(before, lastSync).filter((entry) => entry.lane === 'batch').length;
-    // At most one batch job can take a slot in the instant before the first sync job reaches the gate.
-    expect(batchAhead).toBeLessThanOrEqual(1);
+    // Each freed slot is handed out once a sync job waits at the gate beside the held batch job.
+    for (const request of sync) {
+      await waitFor(() => lanes.gate.snapshot().waiting.interactive === 1, 5_000, 'a sync job at the gate');
+      blocked.shift()!();
+      await waitFor(() => started.some((entry) => entry.jobId === request.jobId), 5_000, 'the sync job to start');
+    }
+    expect(started.slice(2).map((entry) => entry.lane)).toEqual(['interactive', 'interactive']);
+    for (const release of blocked.splice(0)) release();
   });
 
   it('lets batch work use every slot while interactive is idle, holding one job more, and no more', async () => {
