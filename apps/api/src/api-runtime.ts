@@ -89,7 +89,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     },
     apiKeys: env.API_KEYS,
     adminDashboard: env.ADMIN_KEY
-      ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard(queue.laneQueues.map(({ bull }) => bull)) }
+      ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard([queue, batchPhases, webhooks.jobs].flatMap((jobs) => jobs.laneQueues.map(({ bull }) => bull))) }
       : undefined,
     limits: { syncTimeoutMs: env.SYNC_TIMEOUT_MS, maxRequestBytes: env.MAX_REQUEST_BYTES },
     logger,

@@ -42,6 +42,8 @@ export async function finalizeBatch(deps: BatchPhaseDeps, batchId: string): Prom
         : { status: 'completed' as const, completedAt: now() };
   await deps.store.transition(batchId, ['in_progress', 'finalizing', 'cancelling'], { ...final, ...fileIds });
   await emitFinalEvent(deps, batchId);
+  // Final: a late tally of a line is a no-op (its batch is no longer open), so the bitmap has served.
+  await deps.store.forgetSettled(batchId);
   await Promise.allSettled(chunkIndexes(record).map((chunk) => deps.storage.delete(rejectedChunkKey(batchId, chunk))));
   return final.status;
 }

@@ -9,8 +9,12 @@ import { decodeBatch, encodeBatch } from './batch-record-codec';
  * below touch one Cluster slot.
  */
 
-/** Marks a line settled once and counts it; returns the fields finalize waits on. */
+/** Marks a line settled once and counts it while the batch is open; returns the fields finalize waits on. */
 const TALLY_SCRIPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'in_progress' and status ~= 'cancelling' and status ~= 'finalizing' and status ~= 'validating' then
+  return {0, 0, 0, '0', status or ''}
+end
 local fresh = 0
 for i = 1, #ARGV - 3, 1 do
   if redis.call('SETBIT', KEYS[2], ARGV[i + 3], 1) == 0 then fresh = fresh + 1 end
@@ -139,6 +143,11 @@ export class BatchStore {
     const [fresh, settled, total, expandDone, status] = reply;
     const open = status === 'in_progress' || status === 'cancelling' || status === 'finalizing';
     return { fresh: Number(fresh), readyToFinalize: open && expandDone === '1' && Number(settled) >= Number(total) };
+  }
+
+  /** Drops the bitmap of settled lines once the batch is final and no phase reads it again. */
+  async forgetSettled(id: string): Promise<void> {
+    await this.redis.del(this.settledKey(id));
   }
 
   /** Which of `lines` are settled, one pipelined GETBIT each. */

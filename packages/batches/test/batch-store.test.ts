@@ -45,6 +45,12 @@ describe(BatchStore.name, () => {
     const after = await store.get(batch.id);
     expect([after?.completed, after?.failed, after?.inputTokens, after?.outputTokens]).toEqual([1, 2, 10, 100]);
     await expect(store.settled(batch.id, [1, 2, 3, 4])).resolves.toEqual([true, true, true, false]);
+
+    // Once final, a line reported again (a job re-run after a crash) moves nothing, even with the bitmap gone.
+    await store.transition(batch.id, ['in_progress'], { status: 'completed' });
+    await store.forgetSettled(batch.id);
+    await expect(store.tally(batch.id, [1], 'completed', { inputTokens: 10, outputTokens: 100 })).resolves.toEqual({ fresh: 0, readyToFinalize: false });
+    expect(await store.get(batch.id)).toMatchObject({ completed: 1, inputTokens: 10 });
   });
 
   it('moves the status only from the expected ones', async () => {
