@@ -35,10 +35,18 @@ const PATHS = [
   '/v1/x',
   '/objects/%00/../../etc/passwd',
   '/v1/images/generations?%=%',
+  '/v1/files',
+  '/v1/files?limit=-1&order=sideways&after=%',
+  '/v1/files/%zz/content',
+  '/v1/files/file-abc',
+  '/v1/batches',
+  '/v1/batches?limit=abc',
+  '/v1/batches/batch_x/cancel',
+  '/v1/batches/%E0%A4%A',
 ];
 const METHODS = ['POST', 'GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST', 'POST'];
 const CONTENT_TYPES = ['application/json', 'multipart/form-data; boundary=XyZ', 'text/plain', 'application/json; charset=utf-7', 'multipart/form-data', 'image/png', ''];
-const FIELDS = ['prompt', 'model', 'n', 'size', 'quality', 'response_format', 'style', 'user', 'background', 'output_format', 'output_compression', 'stream', 'partial_images', 'seed', 'images', 'mask', 'moderation', 'input_fidelity'];
+const FIELDS = ['prompt', 'model', 'n', 'size', 'quality', 'response_format', 'style', 'user', 'background', 'output_format', 'output_compression', 'stream', 'partial_images', 'seed', 'images', 'mask', 'moderation', 'input_fidelity', 'input_file_id', 'endpoint', 'completion_window', 'metadata', 'output_expires_after', 'webhook_url'];
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 class Picker {
@@ -132,7 +140,7 @@ function multipartCase(p: Picker): FuzzCase {
   const boundary = p.pick(['XyZ', 'b', '-'.repeat(70), 'a b', '']);
   const parts: Buffer[] = [];
   for (let i = 0, count = p.int(5); i < count; i++) {
-    const name = p.pick(['image', 'image[]', 'mask', 'prompt', 'n', 'size', 'model', 'user', 'unknown', '']);
+    const name = p.pick(['image', 'image[]', 'mask', 'prompt', 'n', 'size', 'model', 'user', 'file', 'purpose', 'expires_after[seconds]', 'unknown', '']);
     const file = p.chance(0.5);
     const content = file ? Buffer.concat([p.chance(0.5) ? PNG_SIGNATURE : Buffer.alloc(0), p.bytes(p.int(300))]) : Buffer.from(p.text(30));
     const disposition = file ? `form-data; name="${name}"; filename="${p.pick(['x.png', '', '../../x', 'a"b'])}"` : `form-data; name="${name}"`;
@@ -141,7 +149,7 @@ function multipartCase(p: Picker): FuzzCase {
   if (p.chance(0.7)) parts.push(Buffer.from(`--${boundary}--\r\n`));
   let body = Buffer.concat(parts);
   if (p.chance(0.3)) body = body.subarray(0, p.int(body.length + 1));
-  const path = p.pick(['/v1/images/edits', '/v1/images/variations', '/v1/images/generations']);
+  const path = p.pick(['/v1/images/edits', '/v1/images/variations', '/v1/images/generations', '/v1/files']);
   const headers: Array<[string, string]> = [['Content-Type', `multipart/form-data; boundary=${boundary}`], ['Prefer', 'respond-async']];
   return { kind: 'multipart', label: `${parts.length} multipart chunks to ${path}`, bytes: request('POST', path, withLength(headers, body), body) };
 }
@@ -151,7 +159,7 @@ function jsonCase(p: Picker): FuzzCase {
   let text = JSON.stringify(value) ?? 'null';
   if (p.chance(0.15)) text = text.slice(0, p.int(text.length));
   const body = Buffer.from(text);
-  const path = p.pick(['/v1/images/generations', '/v1/images/edits', p.pick(PATHS)]);
+  const path = p.pick(['/v1/images/generations', '/v1/images/edits', '/v1/batches', p.pick(PATHS)]);
   const headers: Array<[string, string]> = [['Content-Type', 'application/json'], ['Prefer', 'respond-async']];
   return { kind: 'json', label: `${text.slice(0, 80)} to ${path}`, bytes: request('POST', path, withLength(headers, body), body) };
 }
