@@ -21,6 +21,8 @@ export interface ApiRuntime {
   /** Base URL the server answers on, e.g. http://127.0.0.1:8080. */
   url: string;
   logger: Logger;
+  /** Resolves once the producer's Redis connection is up; until then requests that queue work answer 503. */
+  redisReady(): Promise<void>;
   /** Stops in order: new connections, sync waiters (answered with their job ids), in-flight requests (`deadlineMs`), queues, Redis. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -107,6 +109,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     server,
     url,
     logger,
+    redisReady: () => (producer.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => producer.once('ready', () => resolve()))),
     async close(deadlineMs = 10_000) {
       // Stop accepting, then release every sync waiter (each answers 503 naming its job,
       // which goes on), then give in-flight requests until the deadline before cutting them.

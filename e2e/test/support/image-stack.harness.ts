@@ -128,8 +128,8 @@ export function useImageStack(options: ImageStackOptions = {}) {
       }),
       options.apiLogger ?? silent,
     );
-    // The API listens before its Redis connection is up and answers 503 until then, as it should; tests start once it is ready.
-    await waitUntilReady(api.url);
+    // The API listens before its Redis connection is up and answers 503 until then, as it should; tests start once it is up.
+    await api.redisReady();
     if (!options.withoutWorker) await startWorkerProcess();
   });
 
@@ -204,14 +204,6 @@ export function useImageStack(options: ImageStackOptions = {}) {
       return fetch(`${this.url}${path}`, { ...init, headers });
     },
   };
-}
-
-async function waitUntilReady(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await fetch(`${url}/readyz`).then((response) => response.status, () => 0)) !== 200) {
-    if (Date.now() > deadline) throw new Error(`the API at ${url} was not ready within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** The body of an API answer; tests assert on its shape, so it is read untyped. */
