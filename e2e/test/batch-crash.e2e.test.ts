@@ -21,7 +21,7 @@ describe('a batch survives a worker killed mid-expand and mid-finalize', () => {
     workerConcurrency: 8,
     models: [{ id: 'dall-e-2', profile: 'dall-e-2', engine: { kind: 'synthetic', render: 'cached' } }],
     // Small chunks make expansion and finalize long enough to be caught in the middle.
-    workerEnv: { BATCH_CHUNK_SIZE: '25', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '300', RETENTION_SWEEP_INTERVAL_MS: '0' },
+    workerEnv: { BATCH_CHUNK_SIZE: '20', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '300', RETENTION_SWEEP_INTERVAL_MS: '0' },
   });
   const client = () => new OpenAI({ apiKey: API_KEY, baseURL: `${stack.url}/v1`, maxRetries: 0 });
   const workers: WorkerProcess[] = [];
@@ -72,10 +72,10 @@ describe('a batch survives a worker killed mid-expand and mid-finalize', () => {
   }
 
   it('resumes an expansion cut short, queuing no line twice', async () => {
-    const lines = 1500;
+    const lines = 1000;
     const batchId = await submit(lines, 'url');
     const first = await start();
-    await waitFor(async () => Number(await field(batchId, 'lines_expanded')) >= 200, 30_000, 'expansion to get under way');
+    await waitFor(async () => Number(await field(batchId, 'lines_expanded')) >= 100, 30_000, 'expansion to get under way');
     await kill(first);
     expect(await field(batchId, 'expand_done')).not.toBe('1');
 
@@ -84,10 +84,10 @@ describe('a batch survives a worker killed mid-expand and mid-finalize', () => {
     await expectEachOnce(batch, lines);
     const laneJobs = await redis().zcard('bull:{images-batch}:images-batch:completed');
     expect(laneJobs).toBe(lines);
-  });
+  }, 120_000);
 
   it('writes the files again after a finalize cut short, with no line written twice', async () => {
-    const lines = 1500;
+    const lines = 1000;
     const batchId = await submit(lines, 'b64_json');
     const first = await start();
     await waitFor(async () => (await field(batchId, 'status')) === 'finalizing', 60_000, 'finalize to start');
@@ -97,5 +97,5 @@ describe('a batch survives a worker killed mid-expand and mid-finalize', () => {
     await start();
     const batch = await completed(batchId);
     await expectEachOnce(batch, lines);
-  });
+  }, 120_000);
 });
