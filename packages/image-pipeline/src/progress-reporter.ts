@@ -5,12 +5,12 @@ const INFERENCE_SHARE = 95;
 
 export interface ProgressReporter {
   onEngineProgress(progress: EngineProgress): void;
-  /** Reports 100 and waits for every report to settle. */
+  /** Waits for every report to settle; completion itself means 100. */
   finish(): Promise<void>;
 }
 
 export interface ProgressReporterOptions {
-  /** Least time between two reports during inference; the first and the final 100 always go. Default 250 ms. */
+  /** Least time between two reports, and before the first one. Default 250 ms. */
   minIntervalMs?: number;
   /** Milliseconds, monotonic. Default: performance.now. */
   clock?: () => number;
@@ -19,21 +19,22 @@ export interface ProgressReporterOptions {
 /**
  * Maps engine steps onto job progress. Engines call back synchronously between
  * steps, so reports are sent without waiting, only when the percentage grows, and
- * at most every `minIntervalMs`: each report is a Redis write and an event every
- * API process reads, and a fast engine would otherwise send one per step of every
- * image. A failed report is not worth failing inference over; it is dropped.
+ * at most every `minIntervalMs`, starting one interval in: each report is a Redis
+ * write and an event every API process reads, so a job done sooner (a batch line on
+ * a fast engine) sends none, and its completion says 100. A failed report is not worth
+ * failing inference over; it is dropped.
  */
 export function createProgressReporter(report: (percent: number) => Promise<void> | void, options: ProgressReporterOptions = {}): ProgressReporter {
   const minIntervalMs = options.minIntervalMs ?? 250;
   const clock = options.clock ?? (() => performance.now());
   let last = -1;
-  let lastAt = Number.NEGATIVE_INFINITY;
+  let lastAt = clock();
   const pending = new Set<Promise<void>>();
 
   const send = (percent: number) => {
     if (percent <= last) return;
     const now = clock();
-    if (percent < 100 && now - lastAt < minIntervalMs) return;
+    if (now - lastAt < minIntervalMs) return;
     last = percent;
     lastAt = now;
     const sent = Promise.resolve()
@@ -49,7 +50,6 @@ export function createProgressReporter(report: (percent: number) => Promise<void
       send(Math.floor((Math.min(step, total) / total) * INFERENCE_SHARE));
     },
     async finish() {
-      send(100);
       await Promise.all(pending);
     },
   };

@@ -15,9 +15,12 @@ export interface GateLane {
   readonly lane: JobLane;
   /** Resolves with the slot's release once granted; rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal): Promise<() => void>;
-  /** Jobs this lane should hold at once: its running ones plus one waiting for the next slot. */
+  /**
+   * Jobs this lane should hold at once: its running ones plus the free slots (they start at
+   * once), or plus one waiting for the next slot while none is free.
+   */
   holdLimit(): number;
-  /** Called after each grant to or release by this lane; returns the unsubscribe. */
+  /** Called after each grant or release of any lane (hold limits depend on the free slots); returns the unsubscribe. */
   onChange(listener: () => void): () => void;
 }
 
@@ -63,7 +66,7 @@ export class CapacityGate {
     return {
       lane,
       acquire: (signal) => this.acquire(lane, signal),
-      holdLimit: () => this.running[lane] + 1,
+      holdLimit: () => this.running[lane] + Math.max(1, this.slots - this.inUse),
       onChange: (listener) => {
         this.listeners[lane].add(listener);
         return () => void this.listeners[lane].delete(listener);
@@ -133,8 +136,9 @@ export class CapacityGate {
     return winner;
   }
 
-  private notify(lane: JobLane): void {
-    for (const listener of [...this.listeners[lane]]) listener();
+  /** Every lane hears of every change: how much a lane may hold depends on the slots left free by all of them. */
+  private notify(_changed: JobLane): void {
+    for (const lane of JOB_LANES) for (const listener of [...this.listeners[lane]]) listener();
   }
 }
 

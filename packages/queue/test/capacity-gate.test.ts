@@ -142,13 +142,16 @@ describe(CapacityGate.name, () => {
     expect(gate.snapshot().running).toEqual({ interactive: 0, async: 0, batch: 0 });
   });
 
-  it('tells each lane how many jobs to hold: its running ones plus one, and when that changes', async () => {
+  it('tells each lane how many jobs to hold: its running ones plus the free slots, or plus one when none is free', async () => {
     const gate = new CapacityGate({ slots: 2 });
     const batch = gate.lane('batch');
+    const interactive = gate.lane('interactive');
     const changes: number[] = [];
+    const others: number[] = [];
     const unsubscribe = batch.onChange(() => changes.push(batch.holdLimit()));
+    interactive.onChange(() => others.push(interactive.holdLimit()));
 
-    expect(batch.holdLimit()).toBe(1);
+    expect(batch.holdLimit()).toBe(2);
     const first = await batch.acquire();
     const second = await batch.acquire();
     first();
@@ -156,7 +159,9 @@ describe(CapacityGate.name, () => {
     second();
 
     expect(changes).toEqual([2, 3, 2]);
-    expect(batch.holdLimit()).toBe(1);
+    // Another lane hears of it too: once the slots are taken it holds one job, not two.
+    expect(others).toEqual([1, 1, 1, 2]);
+    expect(batch.holdLimit()).toBe(2);
   });
 
   it('refuses shares that cannot all be met', () => {
