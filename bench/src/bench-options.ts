@@ -1,5 +1,5 @@
 /** What a plain `pnpm bench` runs, and what a published run must include. */
-export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx'] as const;
+export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch'] as const;
 /** Suites that run only when named with --only: long fault-injection runs. */
 export const OPT_IN_SUITES = ['chaos'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number] | (typeof OPT_IN_SUITES)[number];
@@ -41,6 +41,14 @@ export interface BenchSizes {
   chaosAsyncJobs: number;
   /** Chaos: paced sync callers. Default 200. */
   chaosSyncCallers: number;
+  /** Batch: lines of the batch submitted, expanded and drained (`--batch-lines=N`). Default 50,000, the Batch API's cap. */
+  batchLines: number;
+  /** Batch: lines of the batch draining under sync traffic, and the large owner's batch in the fairness run. Default 10,000. */
+  batchLaneLines: number;
+  /** Batch: lines of the second owner's small batch in the fairness run. Default 10. */
+  batchSmallLines: number;
+  /** Batch: measured stretch of each sync run beside the lanes, long enough for a steady p99. Default 15 s. */
+  batchSyncMs: number;
 }
 
 export interface BenchOptions {
@@ -69,6 +77,10 @@ const FULL: BenchSizes = {
   chaosFaults: 8,
   chaosAsyncJobs: 5_000,
   chaosSyncCallers: 200,
+  batchLines: 50_000,
+  batchLaneLines: 10_000,
+  batchSmallLines: 10,
+  batchSyncMs: 15_000,
 };
 
 const QUICK: BenchSizes = {
@@ -84,19 +96,24 @@ const QUICK: BenchSizes = {
   chaosFaults: 4,
   chaosAsyncJobs: 500,
   chaosSyncCallers: 40,
+  batchLines: 2_000,
+  batchLaneLines: 2_000,
+  batchSyncMs: 3_000,
 };
 
-/** Parses `--quick`, `--only=a,b`, `--seed=N` and `--cpu-prof`; unknown flags are an error, not a silent default. */
+/** Parses `--quick`, `--only=a,b`, `--seed=N`, `--batch-lines=N` and `--cpu-prof`; unknown flags are an error, not a silent default. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let cpuProfile = false;
   let seed: number | undefined;
+  let batchLines: number | undefined;
   let only: SuiteName[] = [...SUITE_NAMES];
   for (const arg of argv) {
     if (arg === '--') continue;
     if (arg === '--quick') quick = true;
     else if (arg === '--cpu-prof') cpuProfile = true;
     else if (/^--seed=\d+$/.test(arg)) seed = Number(arg.slice('--seed='.length));
+    else if (arg.startsWith('--batch-lines=')) batchLines = parseBatchLines(arg);
     else if (arg.startsWith('--only=')) {
       const names = arg.slice('--only='.length).split(',').map((name) => name.trim()).filter(Boolean);
       const unknown = names.filter((name) => !(ALL_SUITES as readonly string[]).includes(name));
@@ -104,8 +121,19 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`--only takes a comma-separated subset of ${ALL_SUITES.join(',')}; got ${arg}`);
       }
       only = ALL_SUITES.filter((name) => names.includes(name));
-    } else throw new Error(`unknown flag ${arg}; use --quick, --only=${ALL_SUITES.join(',')}, --seed=N or --cpu-prof`);
+    } else throw new Error(`unknown flag ${arg}; use --quick, --only=${ALL_SUITES.join(',')}, --seed=N, --batch-lines=N or --cpu-prof`);
   }
-  const sizes = quick ? QUICK : FULL;
-  return { quick, only, cpuProfile, sizes: seed === undefined ? sizes : { ...sizes, chaosSeed: seed } };
+  let sizes = quick ? QUICK : FULL;
+  if (seed !== undefined) sizes = { ...sizes, chaosSeed: seed };
+  // A smaller batch shrinks the lane batch with it, so a smoke run stays short.
+  if (batchLines !== undefined) sizes = { ...sizes, batchLines, batchLaneLines: Math.min(sizes.batchLaneLines, batchLines) };
+  return { quick, only, cpuProfile, sizes };
+}
+
+/** The Batch API takes 1 to 50,000 lines; the fairness run needs the large batch well above the small one. */
+function parseBatchLines(arg: string): number {
+  const value = arg.slice('--batch-lines='.length);
+  const lines = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(lines) || lines < 100 || lines > 50_000) throw new Error(`--batch-lines takes a whole number from 100 to 50000; got ${arg}`);
+  return lines;
 }

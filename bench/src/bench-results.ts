@@ -1,3 +1,4 @@
+import type { BatchResult } from './suites/batch-suite';
 import type { ChaosResult } from './suites/chaos-suite';
 import type { OnnxStepOverheadResult } from './suites/onnx-suite';
 import type { UploadsResult } from './suites/uploads-suite';
@@ -98,5 +99,6 @@ export interface BenchResults {
   uploads?: SuiteOutcome<UploadsResult>;
   onnx?: SuiteOutcome<OnnxStepOverheadResult>;
   chaos?: SuiteOutcome<ChaosResult>;
+  batch?: SuiteOutcome<BatchResult>;
   goals: GoalVerdict[];
 }

@@ -8,6 +8,7 @@ import { renderBenchmarkReport, goalsTable } from './report/benchmark-report';
 import { evaluateGoals } from './report/goal-verdicts';
 import { describeMachine } from './report/machine-info';
 import { runAsyncSuite } from './suites/async-suite';
+import { runBatchSuite } from './suites/batch-suite';
 import { runChaosSuite } from './suites/chaos-suite';
 import { runBaselineSuite } from './suites/baseline-suite';
 import { runLongJobsSuite } from './suites/long-jobs-suite';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     uploads: runUploadsSuite,
     onnx: runOnnxSuite,
     chaos: runChaosSuite,
+    batch: runBatchSuite,
   };
   const partial: Omit<BenchResults, 'goals' | 'finishedAt'> = {
     startedAt: startedAt.toISOString(),

@@ -53,7 +53,8 @@ describe(parseBenchOptions.name, () => {
 
   it('runs every suite at full size by default', () => {
     const options = parseBenchOptions([]);
-    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx']);
+    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch']);
+    expect(options.sizes.batchLines).toBe(50_000);
     expect(options.sizes.backlogJobs).toBe(10_000);
     expect(options.sizes.memoryJobs).toBe(20_000);
   });
@@ -66,6 +67,14 @@ describe(parseBenchOptions.name, () => {
     const quick = parseBenchOptions(['--quick']).sizes;
     expect(quick.backlogJobs).toBeLessThan(10_000);
     expect(quick.longWaiters).toBe(200);
+  });
+
+  it('sizes the batch suite with --batch-lines, the lane batch never above it', () => {
+    const small = parseBenchOptions(['--only=batch', '--batch-lines=2000']).sizes;
+    expect([small.batchLines, small.batchLaneLines]).toEqual([2_000, 2_000]);
+    const large = parseBenchOptions(['--batch-lines=30000']).sizes;
+    expect([large.batchLines, large.batchLaneLines]).toEqual([30_000, 10_000]);
+    for (const bad of ['--batch-lines=50', '--batch-lines=50001', '--batch-lines=2e3', '--batch-lines=']) expect(() => parseBenchOptions([bad])).toThrow(/--batch-lines/);
   });
 
   it('rejects unknown suites and flags instead of silently running everything', () => {

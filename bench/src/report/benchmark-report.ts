@@ -1,6 +1,8 @@
+import type { BatchResult } from '../suites/batch-suite';
 import type { OnnxStepOverheadResult } from '../suites/onnx-suite';
 import type { BenchResults, SuiteOutcome } from '../bench-results';
 import { formatMarkdownTable, formatMiB } from './markdown-table';
+import { batchTables } from './batch-tables';
 import { chaosTables, uploadsTable } from './resilience-tables';
 import { asyncTables, baselineTables, longTable, memoryTable, syncTable } from './suite-tables';
 
@@ -29,8 +31,8 @@ export function renderBenchmarkReport(results: BenchResults): string {
   return `# Benchmarks
 
 What the queue in front of the GPUs costs, next to raw BullMQ measured in the same run on the same machine.
-Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'five to ten minutes'}); \`--quick\` shrinks every run for a smoke test,
-\`--only=baseline,sync,async,long,memory,uploads,onnx\` picks suites (\`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
+Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'eight to thirteen minutes'}); \`--quick\` shrinks every run for a smoke test,
+\`--only=baseline,sync,async,long,memory,uploads,onnx,batch\` picks suites (\`--batch-lines=N\` shrinks the batch suite's 50,000-line batch; \`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
 Raw numbers of each run go to \`bench/results/*.json\` for comparing runs.
 
 - Run: ${results.startedAt} → ${results.finishedAt} (${results.mode === 'quick' ? '`--quick`, smaller counts: indicative only' : 'full'})
@@ -57,7 +59,9 @@ ${section('6. Uploads: API memory under concurrent edits of the largest inputs',
 
 ${section('7. ONNX engine: host overhead per diffusion step', results.onnx, onnxTable)}
 
-${results.chaos ? section('8. Chaos: faults injected under load', results.chaos, chaosTables) : ''}
+${section('8. Batch API: a full batch submitted, expanded and drained; lanes and owners', results.batch, batchSection)}
+
+${results.chaos ? section('9. Chaos: faults injected under load', results.chaos, chaosTables) : ''}
 
 ## Method
 
@@ -70,6 +74,12 @@ ${results.chaos ? section('8. Chaos: faults injected under load', results.chaos,
 - The stage breakdown reads the job's timestamps from Redis (\`timestamp\`, \`processedOn\`, \`finishedOn\`, the payload's \`acceptedAt\`, the result's \`finishedAt\`) next to the client's send and receive times.
 - CPU shares come from \`/proc/<pid>/stat\` (100% = one core) over the measured stretch; RSS from \`/proc/<pid>/status\`.
 `;
+}
+
+function batchSection(batch: BatchResult): string {
+  return `Three parts, each on its own Redis: a ${batch.submit.lines}-line generations file (dall-e-2, 256x256, url) uploaded and run as one batch, first by a worker that serves only the batch phases (validate, expand) so the expanded batch can be weighed before any line runs, then drained by an image worker at concurrency ${batch.drain.workerConcurrency} on the cached synthetic engine; raw BullMQ draining as many no-op jobs (addBulk, one \`Worker\`, same concurrency) in the same run; and a worker with ${batch.lanes.workerConcurrency} slots at ${batch.lanes.jobMs} ms per image, where ${batch.lanes.without.concurrency} sync clients run alone and then beside owner A's ${batch.lanes.batchLines}-line batch, after which owner B submits ${batch.fairness.smallLines} lines. Times come from polling the batch record in Redis every 20-50 ms and from BullMQ's \`finishedOn\` of each line.
+
+${batchTables(batch)}`;
 }
 
 function onnxTable(onnx: OnnxStepOverheadResult): string {

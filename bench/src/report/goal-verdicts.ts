@@ -11,11 +11,13 @@ export const GOALS = {
   memoryGrowthBytes: 16 * 1024 * 1024,
   /** API RSS growth tolerated per concurrent pixel-cap upload: a full decode alone would be 256 MiB. */
   uploadGrowthBytes: 32 * 1024 * 1024,
+  /** Batch lines drained per second (to the batch's `completed`) as a share of raw BullMQ's no-op drain. */
+  batchDrainShare: 0.7,
 } as const;
 
 /** Evaluates every goal that the measured suites allow; the rest say why not. */
 export function evaluateGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
-  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...chaosGoals(results)];
+  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...batchGoals(results), ...chaosGoals(results)];
 }
 
 function uploadsGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
@@ -39,6 +41,29 @@ function chaosGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
       goal,
       measured: `${audit.lost} lost, ${audit.duplicatedOutputs} duplicated of ${audit.jobs} jobs; ${load.sync.noAnswer} of ${load.sync.requests} sync requests unanswered`,
       holds: audit.lost === 0 && audit.duplicatedOutputs === 0 && audit.missingOutputs === 0 && load.sync.noAnswer === 0 && load.asyncGaveUp === 0,
+    },
+  ];
+}
+
+/** The batch drain against raw BullMQ, and sync latency beside a draining batch. */
+function batchGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
+  const batch = results.batch;
+  const drainGoal = `Batch drain ≥ ${GOALS.batchDrainShare}× raw BullMQ drain (first line done → batch completed, engine-free worker)`;
+  const latencyGoal = 'Sync p99 with a batch draining on the same worker ≤ p99 without + one job run time';
+  if (batch?.status !== 'measured') return [drainGoal, latencyGoal].map((goal) => ({ goal, measured: batch?.reason ?? 'suite not run', holds: 'not measured' as const }));
+  const { drain, lanes } = batch;
+  const share = drain.toCompletedPerSecond / drain.baseline.perSecond;
+  const added = lanes.with.latencyMs.p99 - lanes.without.latencyMs.p99;
+  return [
+    {
+      goal: drainGoal,
+      measured: `${formatNumber(drain.toCompletedPerSecond, 0)} vs ${formatNumber(drain.baseline.perSecond, 0)} lines/s (${formatNumber(share, 2)}×), ${drain.failed} failed`,
+      holds: share >= GOALS.batchDrainShare && drain.failed === 0,
+    },
+    {
+      goal: `${latencyGoal} (${lanes.jobMs} ms, ${lanes.without.concurrency} clients, ${lanes.workerConcurrency} slots)`,
+      measured: `${formatNumber(lanes.with.latencyMs.p99, 1)} vs ${formatNumber(lanes.without.latencyMs.p99, 1)} ms (+${formatNumber(added, 1)} ms), ${lanes.with.errors + lanes.without.errors} errors${lanes.drainingThroughout ? '' : '; the batch did not drain throughout'}`,
+      holds: lanes.drainingThroughout ? added <= lanes.jobMs && lanes.with.errors + lanes.without.errors === 0 : 'not measured',
     },
   ];
 }

@@ -62,6 +62,14 @@ export class RedisProbe {
     return Object.keys(fields).length > 0 ? fields : undefined;
   }
 
+  /** Calls per command since the server started (`INFO commandstats`), e.g. `{ evalsha: 1200, hgetall: 40 }`. */
+  async commandCalls(): Promise<Record<string, number>> {
+    const info = await this.redis.info('commandstats');
+    const calls: Record<string, number> = {};
+    for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[match[1] as string] = Number(match[2]);
+    return calls;
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }
@@ -72,4 +80,12 @@ export class RedisProbe {
     if (!match?.[1]) throw new Error(`INFO ${section} has no ${field}`);
     return match[1].trim();
   }
+}
+
+/** Calls per command between two {@link RedisProbe.commandCalls} readings, most called first, zeros left out. */
+export function commandDelta(before: Record<string, number>, after: Record<string, number>): Array<[string, number]> {
+  return Object.entries(after)
+    .map(([name, calls]): [string, number] => [name, calls - (before[name] ?? 0)])
+    .filter(([, calls]) => calls > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
