@@ -11,8 +11,13 @@ const unixNow = (deps: BatchPhaseDeps) => Math.floor((deps.now ?? Date.now)() / 
  * the expansion. A cancel that arrived meanwhile ends expansion before it starts.
  */
 export async function validateBatch(deps: BatchPhaseDeps, batchId: string): Promise<string> {
-  const record = await deps.store.get(batchId);
-  // Queued just before its record was written: the retry finds it (or, if its creator died, gives up).
+  // Queued just before its record is written: the record follows within milliseconds, or after a
+  // retry; if its creator died in between, the retries run out and nothing was ever promised.
+  let record = await deps.store.get(batchId);
+  for (let wait = 0; !record && wait < 40; wait += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    record = await deps.store.get(batchId);
+  }
   if (!record) throw new BatchNotFoundYetError(`batch ${batchId} has no record yet`);
   if (record.status !== 'validating' && record.status !== 'cancelling') return 'skipped';
   if (record.status === 'cancelling' && record.expandDone) return 'skipped';
