@@ -8,7 +8,8 @@ interface Case {
   send: () => Promise<Response>;
   status: number;
   param?: string | null;
-  code?: string;
+  code?: string | null;
+  message?: string;
 }
 
 describe('bad input is answered 4xx in OpenAI shape and never reaches the queue', () => {
@@ -24,14 +25,30 @@ describe('bad input is answered 4xx in OpenAI shape and never reaches the queue'
   const png = async (width: number, height: number, alpha = true) => new Blob([await makePng(width, height, { alpha })], { type: 'image/png' });
 
   const cases: Case[] = [
-    { name: 'malformed JSON', send: () => json('/v1/images/generations', '{"prompt": "x",'), status: 400, code: 'invalid_json' },
+    {
+      name: 'malformed JSON',
+      send: () => json('/v1/images/generations', '{"prompt": "x",'),
+      status: 400,
+      param: null,
+      code: null,
+      message:
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
+    },
     { name: 'a JSON array body', send: () => json('/v1/images/generations', '[1,2]'), status: 400 },
     { name: 'n as a string in JSON', send: () => json('/v1/images/generations', '{"prompt":"x","n":"2"}'), status: 400, param: 'n', code: 'invalid_type' },
     { name: 'an unknown field', send: () => json('/v1/images/generations', '{"prompt":"x","colour":"red"}'), status: 400, param: 'colour' },
-    { name: 'n = 11', send: () => json('/v1/images/generations', '{"prompt":"x","n":11}'), status: 400, param: 'n' },
+    {
+      name: 'n = 11',
+      send: () => json('/v1/images/generations', '{"prompt":"x","n":11}'),
+      status: 400,
+      param: 'n',
+      code: 'integer_above_max_value',
+      message: "Invalid 'n': integer above maximum value. Expected a value <= 10, but got 11 instead.",
+    },
     { name: 'dall-e-3 with n = 2', send: () => json('/v1/images/generations', '{"model":"dall-e-3","prompt":"x","n":2}'), status: 400, param: 'n' },
     { name: 'a prompt over 1000 characters for dall-e-2', send: () => json('/v1/images/generations', JSON.stringify({ prompt: 'a'.repeat(1001) })), status: 400, param: 'prompt' },
-    { name: 'style on dall-e-2', send: () => json('/v1/images/generations', '{"prompt":"x","style":"vivid"}'), status: 400, param: 'style' },
+    { name: 'style on dall-e-2', send: () => json('/v1/images/generations', '{"prompt":"x","style":"vivid"}'), status: 400, param: 'style', code: 'unknown_parameter', message: "Unknown parameter: 'style'." },
+    { name: 'dall-e-2 in a JSON edit', send: () => json('/v1/images/edits', JSON.stringify({ model: 'dall-e-2', prompt: 'x', images: [{ image_url: 'data:image/png;base64,AAAA' }] })), status: 400, param: 'model', code: 'invalid_value' },
     { name: 'transparent jpeg', send: () => json('/v1/images/generations', '{"model":"gpt-image-1","prompt":"x","background":"transparent","output_format":"jpeg"}'), status: 400, param: 'background' },
     { name: 'an unknown model', send: () => json('/v1/images/generations', '{"model":"nope","prompt":"x"}'), status: 404, code: 'model_not_found' },
     { name: 'a body over 1 MB on generations', send: () => json('/v1/images/generations', JSON.stringify({ prompt: 'x'.repeat(1_100_000) })), status: 413 },
@@ -40,7 +57,19 @@ describe('bad input is answered 4xx in OpenAI shape and never reaches the queue'
       send: form('/v1/images/variations', (f) => f.append('image', new Blob([Buffer.from('not an image at all')], { type: 'image/png' }), 'x.png')),
       status: 400,
       param: 'image',
-      code: 'invalid_image_format',
+      code: 'unsupported_file_mimetype',
+    },
+    {
+      name: 'a text file on a GPT image edit',
+      send: form('/v1/images/edits', (f) => {
+        f.append('model', 'gpt-image-1');
+        f.append('prompt', 'x');
+        f.append('image', new Blob([Buffer.from('not an image at all')], { type: 'text/plain' }), 'x.txt');
+      }),
+      status: 400,
+      param: 'image',
+      code: 'unsupported_file_mimetype',
+      message: "Invalid file 'image': unsupported mimetype ('text/plain'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.",
     },
     {
       name: 'a truncated PNG',
@@ -76,7 +105,9 @@ describe('bad input is answered 4xx in OpenAI shape and never reaches the queue'
         f.append('prompt', 'x');
       }),
       status: 400,
-      param: 'image',
+      param: null,
+      code: 'invalid_image_format',
+      message: 'Uploaded image must be a PNG and less than 4 MB.',
     },
     {
       name: 'an edit without an image',
@@ -100,11 +131,14 @@ describe('bad input is answered 4xx in OpenAI shape and never reaches the queue'
     },
   ];
 
-  it.each(cases)('rejects $name', async ({ send, status, param, code }) => {
+  it.each(cases)('rejects $name', async ({ send, status, param, code, message }) => {
     const response = await send();
     const body = (await bodyOf(response)) as { error: Record<string, unknown> };
     expect(response.status).toBe(status);
     expect(response.headers.get('x-request-id')).toBeTruthy();
+    expect(response.headers.get('openai-version')).toBe('2020-10-01');
+    expect(response.headers.get('openai-processing-ms')).toMatch(/^\d+$/);
+    if (message !== undefined) expect(body.error.message).toBe(message);
     expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
     expect(typeof body.error.message).toBe('string');
     if (param !== undefined) expect(body.error.param).toBe(param);

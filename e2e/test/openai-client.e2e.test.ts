@@ -134,6 +134,43 @@ describe.each(['local', 's3'] as const)('the official openai client against the 
     expect(error).toMatchObject({ code: 'model_not_found' });
   });
 
+  it('answers a parameter of another model family as unknown_parameter, and integer bounds in OpenAI words', async () => {
+    const style = await client()
+      .images.generate({ model: 'gpt-image-1', prompt: 'x', style: 'vivid' })
+      .catch((caught: unknown) => caught);
+    expect(style).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(style).toMatchObject({ status: 400, param: 'style', code: 'unknown_parameter', type: 'invalid_request_error' });
+    expect((style as Error).message).toContain("Unknown parameter: 'style'.");
+    const background = await client()
+      .images.generate({ model: 'dall-e-3', prompt: 'x', background: 'opaque' })
+      .catch((caught: unknown) => caught);
+    expect(background).toMatchObject({ status: 400, param: 'background', code: 'unknown_parameter' });
+    const n = await client()
+      .images.generate({ model: 'dall-e-2', prompt: 'x', n: 0 })
+      .catch((caught: unknown) => caught);
+    expect(n).toMatchObject({ status: 400, param: 'n', code: 'integer_below_min_value' });
+    expect((n as Error).message).toContain("Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.");
+    expect((n as InstanceType<typeof OpenAI.APIError>).headers?.get('openai-version')).toBe('2020-10-01');
+  });
+
+  it('serves gpt-image-2-2026-04-21 and chatgpt-image-latest, with OpenAI headers and output token details', async () => {
+    const { data, response } = await client()
+      .images.generate({ model: 'gpt-image-2-2026-04-21', prompt: 'a kite', size: '1024x1024', quality: 'low' })
+      .withResponse();
+    expect(response.headers.get('openai-version')).toBe('2020-10-01');
+    expect(Number(response.headers.get('openai-processing-ms'))).toBeGreaterThanOrEqual(0);
+    expect(response.headers.get('openai-processing-ms')).toMatch(/^\d+$/);
+    expect(data.usage).toMatchObject({ output_tokens_details: { image_tokens: data.usage!.output_tokens, text_tokens: 0 } });
+    const edited = await client().images.edit({
+      model: 'chatgpt-image-latest',
+      prompt: 'add a hat',
+      image: await toFile(await makePng(256, 256, { alpha: true }), 'in.png', { type: 'image/png' }),
+    });
+    expect(edited.data).toHaveLength(1);
+    const ids = (await client().models.list()).data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(['gpt-image-2-2026-04-21', 'chatgpt-image-latest']));
+  });
+
   it('lists and retrieves models', async () => {
     const list = await client().models.list();
     expect(list.data.map((model) => model.id)).toEqual(expect.arrayContaining(['dall-e-2', 'dall-e-3', 'gpt-image-1']));

@@ -4,6 +4,7 @@ import { createAdminAuthMiddleware } from './middleware/admin-auth.middleware';
 import { createAuthMiddleware } from './middleware/auth.middleware';
 import { createErrorHandler, notFoundRoute } from './middleware/error-handler.middleware';
 import { requestIdMiddleware } from './middleware/request-id.middleware';
+import { openaiHeadersMiddleware } from './middleware/openai-headers.middleware';
 import { adminWebhooksRouter } from './routes/admin-webhooks.handler';
 import { healthzHandler, readyzHandler } from './routes/health.handler';
 import { imageEditsHandler } from './routes/image-edits.handler';
@@ -38,6 +39,7 @@ export function createApp(deps: ApiDeps): Express {
   }
 
   const v1 = express.Router();
+  v1.use(openaiHeadersMiddleware);
   v1.use(createAuthMiddleware(deps.apiKeys));
   const smallJson = express.json({ limit: SMALL_JSON_LIMIT });
   const multipart = createMultipartMiddleware({ maxRequestBytes: deps.limits.maxRequestBytes });

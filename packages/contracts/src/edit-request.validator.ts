@@ -14,8 +14,11 @@ import { RequestFields, type RequestInput } from './request-fields';
 
 const EDIT_FIELDS = [...SHARED_REQUEST_FIELDS, ...PROMPT_REQUEST_FIELDS, 'input_fidelity'];
 const MULTIPART_EDIT_FIELDS: ReadonlySet<string> = new Set(EDIT_FIELDS);
-/** OpenAI's JSON edit form sends images inline as `images: [{ image_url }]` and `mask: { image_url }`. */
-const JSON_EDIT_FIELDS: ReadonlySet<string> = new Set([...EDIT_FIELDS, 'images', 'mask']);
+/**
+ * OpenAI's JSON edit form sends images inline as `images: [{ image_url }]` and `mask: { image_url }`;
+ * it serves GPT image models only, so it takes `moderation` as their generations do.
+ */
+const JSON_EDIT_FIELDS: ReadonlySet<string> = new Set([...EDIT_FIELDS, 'images', 'mask', 'moderation']);
 
 export interface EditRequestInput extends RequestInput {
   /** Multipart: how many `image` / `image[]` files arrived. JSON bodies carry `images` instead. */
@@ -44,7 +47,7 @@ export function validateEditRequest(input: EditRequestInput, registry: ModelRegi
   const inline = input.source === 'json' ? decodeJsonEditImages(fields) : { images: [] };
   const imageCount = input.source === 'json' ? inline.images.length : (input.imageCount ?? 0);
   if (imageCount === 0) throw missingParameter('image');
-  const entry = selectModel(fields, registry, 'edit', imageCount);
+  const entry = selectModel(fields, registry, 'edit', imageCount, { gptOnly: input.source === 'json' });
   const prompt = parsePrompt(fields, entry);
   return { entry, prompt, ...inline, ...normalizeImageParams(fields, entry, 'edit', input.firstImage) };
 }

@@ -3,7 +3,7 @@ import type { ImageOperation, NormalizedImageParams } from './image-params';
 import type { ModelRegistryEntry } from './model-registry';
 import { GPT_ONLY_PARAMETERS, profileRules, type ImageSize, type ModelProfileRules } from './model-profiles';
 import { sendsGptParameter } from './model-selection';
-import { missingParameter, unsupportedParameter } from './request-errors';
+import { missingParameter, unknownParameter } from './request-errors';
 import type { RequestFields } from './request-fields';
 import { checkSize, resolveAutoSize } from './size-rules';
 
@@ -35,12 +35,18 @@ export function parsePrompt(fields: RequestFields, entry: ModelRegistryEntry): s
   );
 }
 
-function rejectForeignParameters(fields: RequestFields, entry: ModelRegistryEntry, rules: ModelProfileRules): void {
+/**
+ * A parameter of another model family is unknown to this one, as OpenAI answers it. A
+ * dall-e-2 `quality` other than the documented `standard` (or `auto`) counts as foreign too.
+ */
+function rejectForeignParameters(fields: RequestFields, rules: ModelProfileRules): void {
+  const quality = fields.raw('quality');
   const foreign = [
     ...(rules.gptParameters ? [] : GPT_ONLY_PARAMETERS.filter((name) => sendsGptParameter(fields, name))),
     ...(rules.styles.length === 0 && fields.has('style') ? ['style'] : []),
+    ...(rules.foreignQualities && typeof quality === 'string' && !Object.hasOwn(rules.qualities, quality) ? ['quality'] : []),
   ];
-  if (foreign[0] !== undefined) throw unsupportedParameter(foreign[0], entry.id);
+  if (foreign[0] !== undefined) throw unknownParameter(foreign[0]);
 }
 
 function parseN(fields: RequestFields, rules: ModelProfileRules): number {
@@ -127,7 +133,7 @@ export function normalizeImageParams(
   firstImage?: ImageSize,
 ): NormalizedRequest {
   const rules = profileRules(entry.profile);
-  rejectForeignParameters(fields, entry, rules);
+  rejectForeignParameters(fields, rules);
   const n = parseN(fields, rules);
   const { autoSize, width, height } = parseSize(fields, entry, firstImage);
   const quality = fields.oneOf('quality', Object.keys(rules.qualities)) ?? rules.defaultQuality;

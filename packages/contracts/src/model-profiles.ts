@@ -29,6 +29,11 @@ export interface ModelProfileRules {
   /** Accepted `quality` values, each mapped to the concrete level that runs and is echoed. */
   qualities: Readonly<Record<string, string>>;
   defaultQuality: string;
+  /**
+   * OpenAI treats `quality` as another family's parameter here, answering unknown_parameter
+   * for any value not in `qualities` (dall-e-2 documents only `standard`).
+   */
+  foreignQualities?: boolean;
   styles: readonly ('vivid' | 'natural')[];
   defaultResponseFormat: 'url' | 'b64_json';
   /** Takes output_format, background, moderation and the other GPT image parameters. */
@@ -67,6 +72,7 @@ export const MODEL_PROFILE_RULES: Readonly<Record<ModelProfile, ModelProfileRule
     autoSizes: ['1024x1024'],
     qualities: { standard: 'standard', auto: 'standard' },
     defaultQuality: 'standard',
+    foreignQualities: true,
     styles: [],
     defaultResponseFormat: 'url',
     gptParameters: false,

@@ -59,6 +59,9 @@ const OPENAI_MODELS: Array<[string, ModelProfile, number]> = [
   ['gpt-image-1-mini', 'gpt-image', 1758845821],
   ['gpt-image-1.5', 'gpt-image', 1765929600],
   ['gpt-image-2', 'gpt-image-2', 1776211200],
+  // The dated snapshot and the ChatGPT alias OpenAI's /v1/models also lists.
+  ['gpt-image-2-2026-04-21', 'gpt-image-2', 1776729600],
+  ['chatgpt-image-latest', 'gpt-image', 1765929600],
 ];
 
 /** Built-in registry: every OpenAI image model name, served by the synthetic engine. */

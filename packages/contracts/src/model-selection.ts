@@ -4,6 +4,7 @@ import {
   DEFAULT_DALL_E_MODEL,
   DEFAULT_GPT_IMAGE_MODEL,
   GPT_ONLY_PARAMETERS,
+  isGptProfile,
   MODEL_PROFILE_RULES,
   profileRules,
 } from './model-profiles';
@@ -34,18 +35,23 @@ export function selectModel(
   registry: ModelRegistry,
   operation: ImageOperation,
   imageCount = 0,
+  options: SelectModelOptions = {},
 ): ModelRegistryEntry {
   const requested = fields.string('model');
   const id =
     requested ??
-    (operation !== 'variation' && wantsGptModel(fields, imageCount) ? DEFAULT_GPT_IMAGE_MODEL : DEFAULT_DALL_E_MODEL);
+    (operation !== 'variation' && (options.gptOnly || wantsGptModel(fields, imageCount))
+      ? DEFAULT_GPT_IMAGE_MODEL
+      : DEFAULT_DALL_E_MODEL);
   const entry = registry.get(id);
   if (!entry) throw modelNotFound(id);
-  if (!profileRules(entry.profile).operations.includes(operation)) {
-    const supported = registry.entries
-      .filter((candidate) => profileRules(candidate.profile).operations.includes(operation))
-      .map((candidate) => candidate.id);
-    throw invalidValue('model', id, supported);
-  }
+  const serves = (candidate: ModelRegistryEntry) =>
+    profileRules(candidate.profile).operations.includes(operation) && (!options.gptOnly || isGptProfile(candidate.profile));
+  if (!serves(entry)) throw invalidValue('model', id, registry.entries.filter(serves).map((candidate) => candidate.id));
   return entry;
+}
+
+export interface SelectModelOptions {
+  /** Only GPT image models serve this form (the JSON edit form); it also defaults to one. */
+  gptOnly?: boolean;
 }

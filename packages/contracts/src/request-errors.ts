@@ -16,7 +16,7 @@ export function formatList(values: readonly string[]): string {
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal number';
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'boolean') return 'a boolean';
   if (typeof value === 'object') return 'an object';
@@ -44,26 +44,42 @@ export function missingParameter(param: string): InvalidRequestError {
   });
 }
 
+/**
+ * Also OpenAI's answer for a known parameter the chosen model's family does not take
+ * (`style` on dall-e-2 or gpt-image-1, `background` on dall-e-3): it names no model.
+ */
 export function unknownParameter(param: string): InvalidRequestError {
   return new InvalidRequestError(`Unknown parameter: '${param}'.`, { param, code: 'unknown_parameter' });
 }
 
-/** A known parameter that the chosen model does not take (e.g. `style` on gpt-image-1). */
-export function unsupportedParameter(param: string, model: string): InvalidRequestError {
-  return new InvalidRequestError(`Unsupported parameter: '${param}' is not supported with the model '${model}'.`, {
-    param,
-    code: 'unsupported_parameter',
-  });
+// OpenAI's answer, as quoted in thisisartium/continuous-alignment-testing#25 ("Invalid 'n': integer above maximum value. Expected a value <= 128, but got 130 instead.").
+export function integerBelowMin(param: string, value: number, min: number): InvalidRequestError {
+  return new InvalidRequestError(
+    `Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${value} instead.`,
+    { param, code: 'integer_below_min_value' },
+  );
 }
 
-export function integerBelowMin(param: string, value: number, min: number): InvalidRequestError {
+// OpenAI's answer, as quoted in thisisartium/continuous-alignment-testing#25.
+export function integerAboveMax(param: string, value: number, max: number): InvalidRequestError {
+  return new InvalidRequestError(
+    `Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${value} instead.`,
+    { param, code: 'integer_above_max_value' },
+  );
+}
+
+/**
+ * The Files endpoint still answers in its older validator's style (as its
+ * "'answers' is not one of [...] - 'purpose'" does), so its bounds keep that wording.
+ */
+export function legacyIntegerBelowMin(param: string, value: number, min: number): InvalidRequestError {
   return new InvalidRequestError(`${value} is less than the minimum of ${min} - '${param}'`, {
     param,
     code: 'integer_below_min_value',
   });
 }
 
-export function integerAboveMax(param: string, value: number, max: number): InvalidRequestError {
+export function legacyIntegerAboveMax(param: string, value: number, max: number): InvalidRequestError {
   return new InvalidRequestError(`${value} is greater than the maximum of ${max} - '${param}'`, {
     param,
     code: 'integer_above_max_value',

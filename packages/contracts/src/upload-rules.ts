@@ -23,6 +23,8 @@ export interface ProbedUpload {
   height: number;
   hasAlpha: boolean;
   bytes: number;
+  /** The Content-Type the client declared for the part, when it declared one; OpenAI's messages quote it. */
+  mimetype?: string;
 }
 
 export interface UploadSet {
@@ -30,11 +32,15 @@ export interface UploadSet {
   mask?: ProbedUpload;
 }
 
-const MIME: Record<Exclude<UploadFormat, 'unknown'>, string> = {
+const MIME: Record<UploadFormat, string> = {
   png: 'image/png',
   jpeg: 'image/jpeg',
   webp: 'image/webp',
+  unknown: 'application/octet-stream',
 };
+
+/** In OpenAI's order: its message lists 'image/jpeg', 'image/png', and 'image/webp'. */
+const GPT_INPUT_FORMATS = ['jpeg', 'png', 'webp'] as const;
 
 function paramOf(upload: ProbedUpload): string {
   return upload.field === 'image[]' ? 'image' : upload.field;
@@ -44,14 +50,35 @@ function formatMb(bytes: number): string {
   return `${(bytes / MB).toFixed(1)} MB`;
 }
 
-function rejectUnsupportedFormat(upload: ProbedUpload, allowed: readonly Exclude<UploadFormat, 'unknown'>[]): void {
+/** `image[0]`, `image[1]`… when several `image[]` files arrived, as OpenAI names them. */
+function indexedParam(upload: ProbedUpload, index: number, count: number): string {
+  return upload.field === 'image[]' && count > 1 ? `image[${index}]` : paramOf(upload);
+}
+
+/**
+ * Which formats a model takes is decided by the bytes; the message quotes the type the client
+ * declared, unless that type is an accepted one (then the bytes belied it) or none was declared.
+ */
+function rejectUnsupportedFormat(
+  upload: ProbedUpload,
+  allowed: readonly Exclude<UploadFormat, 'unknown'>[],
+  param = paramOf(upload),
+): void {
   if (upload.format !== 'unknown' && allowed.includes(upload.format)) return;
-  const found = upload.format === 'unknown' ? 'not a recognised image' : `'${MIME[upload.format]}'`;
+  const supported = allowed.map((format) => MIME[format]);
+  const declared = upload.mimetype?.split(';')[0]?.trim().toLowerCase();
+  const mimetype = declared && !supported.includes(declared) ? declared : MIME[upload.format];
+  // OpenAI's answer, as quoted in public reports of "unsupported mimetype ('application/octet-stream')" on image edits.
   throw new InvalidRequestError(
-    `Invalid file '${paramOf(upload)}': ${found}. Supported file formats are ${formatList(allowed.map((format) => MIME[format]))}.`,
-    { param: paramOf(upload), code: 'invalid_image_format' },
+    `Invalid file '${param}': unsupported mimetype ('${mimetype}'). Supported file formats are ${formatList(supported)}.`,
+    { param, code: 'unsupported_file_mimetype' },
   );
 }
+
+// OpenAI's answer for a dall-e-2 input over 4 MB (param null), as quoted in public OpenAI error dumps on GitHub.
+export const DALL_E_2_IMAGE_TOO_LARGE_MESSAGE = 'Uploaded image must be a PNG and less than 4 MB.';
+// OpenAI's answer for a dall-e-2 edit input without alpha and without a mask, as quoted in public OpenAI error dumps on GitHub.
+export const DALL_E_2_NEEDS_ALPHA_MESSAGE = "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got RGB.";
 
 function rejectOversize(upload: ProbedUpload, maxBytes: number): void {
   if (upload.bytes <= maxBytes) return;
@@ -67,16 +94,14 @@ function invalidImage(upload: ProbedUpload, message: string): InvalidRequestErro
 
 function checkDallE2Image(image: ProbedUpload, needsAlpha: boolean): void {
   rejectUnsupportedFormat(image, ['png']);
-  rejectOversize(image, DALL_E_2_MAX_IMAGE_BYTES);
+  if (image.bytes > DALL_E_2_MAX_IMAGE_BYTES) {
+    throw new InvalidRequestError(DALL_E_2_IMAGE_TOO_LARGE_MESSAGE, { code: 'invalid_image_format' });
+  }
   if (image.width !== image.height) {
     throw invalidImage(image, `Invalid input image: the image must be square, but got ${image.width}x${image.height}.`);
   }
-  if (needsAlpha && !image.hasAlpha) {
-    throw invalidImage(
-      image,
-      'Invalid input image: without a mask the image must have transparency (an alpha channel); its transparent areas mark where to edit.',
-    );
-  }
+  // The probe knows alpha, not the colour mode: an opaque grayscale PNG (mode L) is refused too.
+  if (needsAlpha && !image.hasAlpha) throw invalidImage(image, DALL_E_2_NEEDS_ALPHA_MESSAGE);
 }
 
 function checkMask(mask: ProbedUpload, firstImage: ProbedUpload): void {
@@ -106,9 +131,9 @@ export function checkUploads(operation: 'edit' | 'variation', profile: ModelProf
   if (operation === 'variation' && uploads.mask) {
     throw unknownParameter('mask');
   }
-  for (const image of uploads.images) {
+  for (const [index, image] of uploads.images.entries()) {
     if (gpt) {
-      rejectUnsupportedFormat(image, ['png', 'jpeg', 'webp']);
+      rejectUnsupportedFormat(image, GPT_INPUT_FORMATS, indexedParam(image, index, uploads.images.length));
       rejectOversize(image, GPT_MAX_IMAGE_BYTES);
     } else {
       checkDallE2Image(image, operation === 'edit' && !uploads.mask);

@@ -33,12 +33,33 @@ describe(validateEditRequest.name, () => {
     expect(result.mask).toEqual({ kind: 'file', param: 'mask.file_id', fileId: 'file-mask' });
   });
 
-  it('keeps a single JSON image on dall-e-2 with its defaults', () => {
+  it('defaults a single JSON image to gpt-image-1: the JSON form serves GPT image models only', () => {
     const { entry, params, prompt, images } = editJson({});
-    expect(entry.id).toBe('dall-e-2');
+    expect(entry.id).toBe('gpt-image-1');
     expect(prompt).toBe('add a hat');
     expect(images).toHaveLength(1);
-    expect(params).toMatchObject({ n: 1, width: 1024, height: 1024, quality: 'standard', responseFormat: 'url' });
+    expect(params).toMatchObject({ n: 1, quality: 'high', responseFormat: 'b64_json' });
+  });
+
+  it('rejects dall-e-2 in the JSON form with invalid_value on model, listing the GPT image models', () => {
+    expectApiError(() => editJson({ model: 'dall-e-2' }), {
+      status: 400,
+      param: 'model',
+      code: 'invalid_value',
+      message:
+        "Invalid value: 'dall-e-2'. Supported values are: 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-1.5', 'gpt-image-2', 'gpt-image-2-2026-04-21', and 'chatgpt-image-latest'.",
+    });
+  });
+
+  it('takes moderation in the JSON form but not in multipart', () => {
+    expect(editJson({ model: 'gpt-image-1', moderation: 'low' }).params.moderation).toBe('low');
+    expectApiError(() => editJson({ moderation: 'strict' }), { status: 400, param: 'moderation', code: 'invalid_value' });
+    expectApiError(() => editMultipart({ model: 'gpt-image-1', moderation: 'low' }), {
+      status: 400,
+      param: 'moderation',
+      code: 'unknown_parameter',
+      message: "Unknown parameter: 'moderation'.",
+    });
   });
 
   it('returns no inline images for multipart edits, whose files the API holds', () => {
@@ -87,7 +108,7 @@ describe(validateEditRequest.name, () => {
   });
 
   it.each([
-    ['dall-e-3', "Invalid value: 'dall-e-3'. Supported values are: 'dall-e-2', 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-1.5', and 'gpt-image-2'."],
+    ['dall-e-3', "Invalid value: 'dall-e-3'. Supported values are: 'dall-e-2', 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-1.5', 'gpt-image-2', 'gpt-image-2-2026-04-21', and 'chatgpt-image-latest'."],
   ])('rejects %s, which cannot edit, with invalid_value on model', (model, message) => {
     expectApiError(() => editMultipart({ model }), { status: 400, param: 'model', code: 'invalid_value', message });
   });
@@ -97,12 +118,15 @@ describe(validateEditRequest.name, () => {
     ['gpt-image-1', { input_fidelity: 'high' }, { inputFidelity: 'high' }],
     ['gpt-image-2', { size: '2048x1152', quality: 'low' }, { width: 2048, height: 1152, quality: 'low' }],
     ['dall-e-2', { size: '256x256', quality: 'auto', n: '4' }, { width: 256, quality: 'standard', n: 4 }],
+    ['gpt-image-2-2026-04-21', { size: '2048x1152' }, { model: 'gpt-image-2-2026-04-21', profile: 'gpt-image-2', width: 2048 }],
+    ['chatgpt-image-latest', { background: 'transparent' }, { model: 'chatgpt-image-latest', profile: 'gpt-image', background: 'transparent' }],
   ])('accepts a %s edit with %j', (model, body, expected) => {
     expect(editMultipart({ model, ...body }).params).toMatchObject(expected);
   });
 
   it.each<[string, Record<string, unknown>, string, string]>([
-    ['dall-e-2', { input_fidelity: 'high' }, 'input_fidelity', 'unsupported_parameter'],
+    ['dall-e-2', { input_fidelity: 'high' }, 'input_fidelity', 'unknown_parameter'],
+    ['dall-e-2', { quality: 'low' }, 'quality', 'unknown_parameter'],
     ['gpt-image-1', { input_fidelity: 'max' }, 'input_fidelity', 'invalid_value'],
     ['dall-e-2', { size: '1536x1024' }, 'size', 'invalid_value'],
     ['gpt-image-1', { quality: 'standard' }, 'quality', 'invalid_value'],

@@ -40,8 +40,13 @@ describe('model defaulting', () => {
     },
   );
 
-  it('checks quality hd without a model against dall-e-2, as OpenAI does', () => {
-    expectApiError(() => generate({ quality: 'hd' }), { status: 400, param: 'quality', code: 'invalid_value' });
+  it('checks quality hd without a model against dall-e-2, whose quality is only standard', () => {
+    expectApiError(() => generate({ quality: 'hd' }), {
+      status: 400,
+      param: 'quality',
+      code: 'unknown_parameter',
+      message: "Unknown parameter: 'quality'.",
+    });
   });
 
   it('rejects stream true without a model against gpt-image-1 as unsupported', () => {
@@ -52,7 +57,7 @@ describe('model defaulting', () => {
     expectApiError(() => generate({ model: 'dall-e-3', background: 'opaque' }), {
       status: 400,
       param: 'background',
-      code: 'unsupported_parameter',
+      code: 'unknown_parameter',
     });
   });
 

@@ -25,7 +25,7 @@ describe(RequestFields.name, () => {
     ['multipart', { n: 'abc' }, 'n', 'invalid_type', "Invalid type for 'n': expected an integer, but got a string instead."],
     ['multipart', { n: '2.5' }, 'n', 'invalid_type', "Invalid type for 'n': expected an integer, but got a string instead."],
     ['multipart', { n: '' }, 'n', 'invalid_type', "Invalid type for 'n': expected an integer, but got a string instead."],
-    ['multipart', { n: '11' }, 'n', 'integer_above_max_value', "11 is greater than the maximum of 10 - 'n'"],
+    ['multipart', { n: '11' }, 'n', 'integer_above_max_value', "Invalid 'n': integer above maximum value. Expected a value <= 10, but got 11 instead."],
     ['multipart', { n: ['1', '2'] }, 'n', 'invalid_type', "Invalid type for 'n': expected an integer, but got an array instead."],
     ['multipart', { model: 'gpt-image-1', stream: 'yes' }, 'stream', 'invalid_type', "Invalid type for 'stream': expected a boolean, but got a string instead."],
     ['multipart', { model: 'gpt-image-1', stream: 'true' }, 'stream', 'unsupported_value', "Unsupported value: 'stream' does not support true on this server. Only the default (false) value is supported."],
@@ -39,7 +39,7 @@ describe(RequestFields.name, () => {
     ['json', { model: 'gpt-image-1', output_format: 'jpeg', output_compression: '80' }, 'output_compression', 'invalid_type', "Invalid type for 'output_compression': expected an integer, but got a string instead."],
     ['json', { image: 'data:image/png;base64,AAAA' }, 'image', 'unknown_parameter', "Unknown parameter: 'image'."],
     ['json', { style: 'vivid' }, 'style', 'unknown_parameter', "Unknown parameter: 'style'."],
-    ['json', { moderation: 'low' }, 'moderation', 'unknown_parameter', "Unknown parameter: 'moderation'."],
+    ['multipart', { moderation: 'low' }, 'moderation', 'unknown_parameter', "Unknown parameter: 'moderation'."],
   ])('in a %s edit rejects %j on %s with %s', (source, body, param, code, message) => {
     expectApiError(() => edit(body, source), { status: 400, param, code, message });
   });

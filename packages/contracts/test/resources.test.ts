@@ -10,7 +10,13 @@ import {
 
 const registry = defaultModelRegistry();
 
-const usage: ImagesUsage = { input_tokens: 12, output_tokens: 272, total_tokens: 284, input_tokens_details: { text_tokens: 12, image_tokens: 0 } };
+const usage: ImagesUsage = {
+  input_tokens: 12,
+  output_tokens: 272,
+  total_tokens: 284,
+  input_tokens_details: { text_tokens: 12, image_tokens: 0 },
+  output_tokens_details: { image_tokens: 272, text_tokens: 0 },
+};
 const FINISHED_AT = 1_760_000_123_456;
 
 function paramsFor(body: Record<string, unknown>) {
@@ -75,5 +81,12 @@ describe(toModelList.name, () => {
       created: registry.get('dall-e-3')?.created,
       owned_by: 'imageforge',
     });
+  });
+
+  it('lists the dated gpt-image-2 snapshot and the ChatGPT alias OpenAI also lists', () => {
+    const ids = toModelList(registry).data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(['gpt-image-2-2026-04-21', 'chatgpt-image-latest']));
+    expect(registry.get('gpt-image-2-2026-04-21')?.profile).toBe('gpt-image-2');
+    expect(registry.get('chatgpt-image-latest')?.profile).toBe('gpt-image');
   });
 });

@@ -49,18 +49,20 @@ describe(checkUploads.name, () => {
     ['edit', 'dall-e-2', 'no image', { images: [] }, 'image', 'missing_required_parameter', "Missing required parameter: 'image'."],
     ['edit', 'dall-e-2', 'two images', { images: many(2) }, 'image', 'array_above_max_length', "Invalid 'image': array too long. Expected an array with maximum length 1, but got an array with length 2 instead."],
     ['variation', 'dall-e-2', 'two images', { images: many(2) }, 'image', 'array_above_max_length', /maximum length 1/],
-    ['edit', 'dall-e-2', 'a JPEG', { images: [upload({ format: 'jpeg' })] }, 'image', 'invalid_image_format', "Invalid file 'image': 'image/jpeg'. Supported file formats are 'image/png'."],
-    ['variation', 'dall-e-2', 'a WebP', { images: [upload({ format: 'webp' })] }, 'image', 'invalid_image_format', /Supported file formats are 'image\/png'\.$/],
-    ['edit', 'dall-e-2', 'a PNG over 4 MB', { images: [upload({ bytes: DALL_E_2_MAX_IMAGE_BYTES + 1 })] }, 'image', 'image_too_large', /at most 4\.0 MB/],
+    ['edit', 'dall-e-2', 'a JPEG', { images: [upload({ format: 'jpeg' })] }, 'image', 'unsupported_file_mimetype', "Invalid file 'image': unsupported mimetype ('image/jpeg'). Supported file formats are 'image/png'."],
+    ['variation', 'dall-e-2', 'a WebP', { images: [upload({ format: 'webp' })] }, 'image', 'unsupported_file_mimetype', /Supported file formats are 'image\/png'\.$/],
     ['edit', 'dall-e-2', 'a non-square PNG', { images: [upload({ width: 1024, height: 512 })] }, 'image', 'invalid_image', /must be square, but got 1024x512/],
     ['variation', 'dall-e-2', 'a non-square PNG', { images: [upload({ width: 256, height: 512 })] }, 'image', 'invalid_image', /must be square/],
-    ['edit', 'dall-e-2', 'an opaque PNG without a mask', { images: [upload({ hasAlpha: false })] }, 'image', 'invalid_image', /must have transparency/],
+    ['edit', 'dall-e-2', 'an opaque PNG without a mask', { images: [upload({ hasAlpha: false })] }, 'image', 'invalid_image', "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got RGB."],
     ['variation', 'dall-e-2', 'a mask', { images: [upload()], mask: mask() }, 'mask', 'unknown_parameter', "Unknown parameter: 'mask'."],
-    ['edit', 'gpt-image', 'a file that is not an image', { images: [upload({ format: 'unknown' })] }, 'image', 'invalid_image_format', "Invalid file 'image': not a recognised image. Supported file formats are 'image/png', 'image/jpeg', and 'image/webp'."],
-    ['edit', 'gpt-image', 'an unknown file in image[]', { images: [upload({ field: 'image[]' }), upload({ field: 'image[]', format: 'unknown' })] }, 'image', 'invalid_image_format', /not a recognised image/],
+    ['edit', 'gpt-image', 'a text file declared text/plain', { images: [upload({ format: 'unknown', mimetype: 'text/plain' })] }, 'image', 'unsupported_file_mimetype', "Invalid file 'image': unsupported mimetype ('text/plain'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'."],
+    ['edit', 'gpt-image', 'undeclared bytes that are no image', { images: [upload({ format: 'unknown' })] }, 'image', 'unsupported_file_mimetype', /unsupported mimetype \('application\/octet-stream'\)/],
+    ['edit', 'gpt-image', 'a non-image declared image/png', { images: [upload({ format: 'unknown', mimetype: 'image/png' })] }, 'image', 'unsupported_file_mimetype', /unsupported mimetype \('application\/octet-stream'\)/],
+    ['edit', 'gpt-image', 'an unknown file second in image[]', { images: [upload({ field: 'image[]' }), upload({ field: 'image[]', format: 'unknown', mimetype: 'Text/Plain; charset=utf-8' })] }, 'image[1]', 'unsupported_file_mimetype', /^Invalid file 'image\[1\]': unsupported mimetype \('text\/plain'\)\./],
+    ['edit', 'gpt-image', 'a lone unknown file in image[]', { images: [upload({ field: 'image[]', format: 'unknown' })] }, 'image', 'unsupported_file_mimetype', /^Invalid file 'image':/],
     ['edit', 'gpt-image-2', '17 images', { images: many(17) }, 'image', 'array_above_max_length', /maximum length 16, but got an array with length 17/],
     ['edit', 'gpt-image', 'an image over 50 MB', { images: [upload({ bytes: GPT_MAX_IMAGE_BYTES + 1 })] }, 'image', 'image_too_large', /at most 50\.0 MB/],
-    ['edit', 'gpt-image', 'a JPEG mask', { images: [upload()], mask: mask({ format: 'jpeg' }) }, 'mask', 'invalid_image_format', "Invalid file 'mask': 'image/jpeg'. Supported file formats are 'image/png'."],
+    ['edit', 'gpt-image', 'a JPEG mask', { images: [upload()], mask: mask({ format: 'jpeg' }) }, 'mask', 'unsupported_file_mimetype', "Invalid file 'mask': unsupported mimetype ('image/jpeg'). Supported file formats are 'image/png'."],
     ['edit', 'gpt-image', 'a mask without alpha', { images: [upload()], mask: mask({ hasAlpha: false }) }, 'mask', 'invalid_image', /^Invalid mask image\. The mask must have an alpha channel/],
     ['edit', 'dall-e-2', 'a mask over 4 MB', { images: [upload()], mask: mask({ bytes: MASK_MAX_IMAGE_BYTES + 1 }) }, 'mask', 'image_too_large', /'mask'/],
     ['edit', 'gpt-image', 'a mask of other dimensions', { images: [upload({ width: 1536, height: 1024 })], mask: mask() }, 'mask', 'invalid_image', 'Invalid mask image. The mask image must have the same dimensions as the original image (1536x1024), but got 1024x1024.'],
@@ -73,7 +75,19 @@ describe(checkUploads.name, () => {
     expectApiError(() => checkUploads('edit', 'gpt-image', { images: [upload({ field: 'images', format: 'unknown' })] }), {
       status: 400,
       param: 'images',
+      code: 'unsupported_file_mimetype',
+    });
+  });
+
+  it.each<['edit' | 'variation', boolean]>([
+    ['edit', true],
+    ['variation', false],
+  ])('answers OpenAI\'s sentence for a dall-e-2 %s input over 4 MB', (operation, hasAlpha) => {
+    expectApiError(() => checkUploads(operation, 'dall-e-2', { images: [upload({ bytes: DALL_E_2_MAX_IMAGE_BYTES + 1, hasAlpha })] }), {
+      status: 400,
+      param: null,
       code: 'invalid_image_format',
+      message: 'Uploaded image must be a PNG and less than 4 MB.',
     });
   });
 });

@@ -63,5 +63,7 @@ export function estimateImageTokenUsage(input: ImageUsageInput): ImagesUsage {
     output_tokens: output,
     total_tokens: text + image + output,
     input_tokens_details: { text_tokens: text, image_tokens: image },
+    // Everything a GPT image model outputs is image tokens; OpenAI still reports the split.
+    output_tokens_details: { image_tokens: output, text_tokens: 0 },
   };
 }

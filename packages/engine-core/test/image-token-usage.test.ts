@@ -30,6 +30,8 @@ describe('image token usage', () => {
     });
     expect(one.input_tokens_details).toEqual({ text_tokens: Math.ceil(prompt.length / 4), image_tokens: 0 });
     expect(edit.output_tokens).toBe(one.output_tokens * 3);
+    // OpenAI's output split: every output token is an image token.
+    expect(edit.output_tokens_details).toEqual({ image_tokens: edit.output_tokens, text_tokens: 0 });
     expect(edit.input_tokens_details.image_tokens).toBe(inputImageTokens(1024, 1024) + inputImageTokens(512, 512));
     expect(edit.total_tokens).toBe(edit.input_tokens + edit.output_tokens);
     expect(edit.input_tokens).toBe(edit.input_tokens_details.text_tokens + edit.input_tokens_details.image_tokens);

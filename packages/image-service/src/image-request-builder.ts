@@ -78,14 +78,14 @@ export class ImageRequestBuilder {
   }
 
   /** An upload's bytes inspected, and the input the job will read. */
-  async inspectBytes(field: 'image' | 'mask', param: string, bytes: Buffer): Promise<InspectedInput> {
-    const upload = await inspectUpload(field, param, bytes, this.deps.maxInputPixels);
+  async inspectBytes(field: 'image' | 'mask', param: string, bytes: Buffer, declaredType?: string): Promise<InspectedInput> {
+    const upload = await inspectUpload(field, param, bytes, this.deps.maxInputPixels, declaredType);
     return { upload, input: storedInput(upload) };
   }
 
   private async inspect(image: DecodedImage, field: 'images' | 'mask', owner: string): Promise<InspectedInput> {
     const probeField = field === 'mask' ? 'mask' : 'image';
-    if (image.kind === 'inline') return this.inspectBytes(probeField, image.param, image.bytes);
+    if (image.kind === 'inline') return this.inspectBytes(probeField, image.param, image.bytes, image.mediaType);
     if (!this.deps.resolveFile) {
       throw new InvalidRequestError(`Invalid '${image.param}': file references are not supported by this server.`, {
         param: image.param,

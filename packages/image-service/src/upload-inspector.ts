@@ -18,14 +18,17 @@ export async function inspectUpload(
   param: string,
   bytes: Buffer,
   maxPixels: number,
+  /** The type the client declared for it (a multipart part's Content-Type, a data URL's), quoted when it is refused. */
+  declaredType?: string,
 ): Promise<InspectedUpload> {
   const format = sniffImageFormat(bytes);
+  const declared = declaredType ? { mimetype: declaredType } : {};
   if (format === 'unknown') {
-    return { bytes, probe: { field, format, width: 0, height: 0, hasAlpha: false, bytes: bytes.length } };
+    return { bytes, probe: { field, format, width: 0, height: 0, hasAlpha: false, bytes: bytes.length, ...declared } };
   }
   try {
     const probe = await verifyImageDecodes(bytes, { maxPixels });
-    return { bytes, probe: { field, format, width: probe.width, height: probe.height, hasAlpha: probe.hasAlpha, bytes: bytes.length } };
+    return { bytes, probe: { field, format, width: probe.width, height: probe.height, hasAlpha: probe.hasAlpha, bytes: bytes.length, ...declared } };
   } catch (error) {
     if (error instanceof ImageTooLargeError) {
       throw new InvalidRequestError(

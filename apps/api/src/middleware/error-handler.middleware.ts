@@ -14,8 +14,9 @@ import { isRedisUnavailableError } from '@imageforge/queue';
 import { StorageUnavailableError } from '@imageforge/storage';
 import { translateMulterError } from '../uploads/multipart-errors';
 
+// OpenAI's answer (param and code null), as quoted verbatim in raw OpenAI error bodies published on GitHub.
 const JSON_PARSE_MESSAGE =
-  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
 
 interface HttpLikeError {
   type?: string;
@@ -46,7 +47,7 @@ export function toApiError(error: unknown): ApiError | null {
   const multer = translateMulterError(error);
   if (multer) return multer;
   const http = error as HttpLikeError | null;
-  if (http?.type === 'entity.parse.failed') return new InvalidRequestError(JSON_PARSE_MESSAGE, { code: 'invalid_json' });
+  if (http?.type === 'entity.parse.failed') return new InvalidRequestError(JSON_PARSE_MESSAGE);
   if (http?.type === 'entity.too.large') {
     return new PayloadTooLargeError('The request body is too large.', { code: 'request_too_large' });
   }

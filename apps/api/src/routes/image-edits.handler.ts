@@ -15,9 +15,9 @@ export function imageEditsHandler(deps: ApiDeps) {
     const files = uploadedFiles(req);
     const validated = validateEditRequest({ body: req.body ?? {}, source: 'multipart', imageCount: files.images.length }, deps.registry);
     const images = await Promise.all(
-      files.images.map((file) => deps.requests.inspectBytes('image', file.fieldname === 'image[]' ? 'image[]' : 'image', file.buffer)),
+      files.images.map((file) => deps.requests.inspectBytes('image', file.fieldname === 'image[]' ? 'image[]' : 'image', file.buffer, file.mimetype)),
     );
-    const mask = files.mask ? await deps.requests.inspectBytes('mask', 'mask', files.mask.buffer) : undefined;
+    const mask = files.mask ? await deps.requests.inspectBytes('mask', 'mask', files.mask.buffer, files.mask.mimetype) : undefined;
     await answerSubmission(req, res, deps, deps.requests.edit(validated, images, mask));
   };
 }

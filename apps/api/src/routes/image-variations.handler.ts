@@ -18,7 +18,7 @@ export function imageVariationsHandler(deps: ApiDeps) {
     if (files.mask) {
       throw new InvalidRequestError("Unrecognized request argument supplied: mask", { param: 'mask', code: 'unknown_parameter' });
     }
-    const images = await Promise.all(files.images.map((file) => deps.requests.inspectBytes('image', 'image', file.buffer)));
+    const images = await Promise.all(files.images.map((file) => deps.requests.inspectBytes('image', 'image', file.buffer, file.mimetype)));
     checkUploads('variation', entry.profile, { images: images.map((image) => image.upload.probe) });
     const image = images[0];
     if (!image) throw new InvalidRequestError("Missing required parameter: 'image'.", { param: 'image', code: 'missing_required_parameter' });

@@ -1,5 +1,5 @@
 import { InvalidRequestError, NotFoundError } from '../api-errors';
-import { integerAboveMax, integerBelowMin, invalidType, invalidValue, missingParameter, unknownParameter } from '../request-errors';
+import { invalidType, legacyIntegerAboveMax, legacyIntegerBelowMin, invalidValue, missingParameter, unknownParameter } from '../request-errors';
 import { RequestFields } from '../request-fields';
 import { BATCH_MAX_FILE_BYTES, parseCursorQuery, toCursorList, type CursorList } from './batches';
 
@@ -174,7 +174,7 @@ function integerField(fields: RequestFields, name: string, param: string, min: n
   const raw = fields.raw(name);
   const value = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidType(param, 'an integer', value);
-  if (value < min) throw integerBelowMin(param, value, min);
-  if (value > max) throw integerAboveMax(param, value, max);
+  if (value < min) throw legacyIntegerBelowMin(param, value, min);
+  if (value > max) throw legacyIntegerAboveMax(param, value, max);
   return value;
 }

@@ -58,6 +58,7 @@ export const ImagesUsageSchema = z.object({
   output_tokens: z.number().int().nonnegative(),
   total_tokens: z.number().int().nonnegative(),
   input_tokens_details: TokenDetailsSchema,
+  /** openai-node's `ImagesResponse.Usage.output_tokens_details`: optional there, always sent by our engines. */
   output_tokens_details: TokenDetailsSchema.optional(),
 });
 export type ImagesUsage = z.infer<typeof ImagesUsageSchema>;
