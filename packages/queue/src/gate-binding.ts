@@ -5,9 +5,10 @@ import { ABORT_REASON_SHUTDOWN } from './job-processor';
 /**
  * Ties one BullMQ worker to its lane of a capacity gate. A job the worker took is
  * `active` in Redis while it waits at the gate, where no idle host can take it, so the
- * worker holds only what its lane runs plus one job waiting for the next slot: BullMQ's
- * concurrency follows the gate after every grant and release. That waiting job is what
- * lets a freed slot go to the most urgent lane at once instead of a round trip later.
+ * worker holds only what its lane runs plus the free slots, or plus one job waiting for
+ * the next slot while none is free: BullMQ's concurrency follows the gate after every
+ * grant and release. That waiting job is what lets a freed slot go to the most urgent
+ * lane at once instead of a round trip later.
  */
 export class GateBinding {
   private worker: Worker | undefined;
