@@ -67,7 +67,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   const app = createApp({
     registry,
     requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS, resolveFile: imageFileResolver(files, storage) }),
-    submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
+    submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, events }),
     // Jobs cancelled before they started never reach a worker: their event goes out from here.
     jobs: new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, onCancelled: imageJobRecordAnnouncer(webhooks) }),
     webhooks: { outbox: webhooks, urlPolicy: webhookConfig },

@@ -71,7 +71,7 @@ function parseSize(fields: RequestFields, entry: ModelRegistryEntry, firstImage?
 
 type GptOptions = Pick<
   NormalizedImageParams,
-  'outputFormat' | 'outputCompression' | 'background' | 'moderation' | 'inputFidelity'
+  'outputFormat' | 'outputCompression' | 'background' | 'moderation' | 'inputFidelity' | 'stream' | 'partialImages'
 >;
 
 function parseGptOptions(fields: RequestFields, rules: ModelProfileRules, operation: ImageOperation): GptOptions {
@@ -98,14 +98,9 @@ function parseGptOptions(fields: RequestFields, rules: ModelProfileRules, operat
   }
   const moderation = fields.oneOf('moderation', ['low', 'auto'] as const);
   const inputFidelity = fields.oneOf('input_fidelity', ['low', 'high'] as const);
-  // Parsed so a malformed value is still a 400; results are never streamed, so it changes nothing.
-  fields.integer('partial_images', { min: 0, max: 3 });
-  if (fields.boolean('stream') === true) {
-    throw new InvalidRequestError(
-      "Unsupported value: 'stream' does not support true on this server. Only the default (false) value is supported.",
-      { param: 'stream', code: 'unsupported_value' },
-    );
-  }
+  // OpenAI takes `partial_images` without `stream` and sends nothing more for it; it only shapes a stream.
+  const partialImages = fields.integer('partial_images', { min: 0, max: 3 });
+  const stream = fields.boolean('stream') === true;
   return {
     outputFormat,
     outputCompression: outputFormat === 'png' ? undefined : (compression ?? 100),
@@ -113,6 +108,7 @@ function parseGptOptions(fields: RequestFields, rules: ModelProfileRules, operat
     background: background === 'auto' ? 'opaque' : background,
     moderation: moderation ?? (operation === 'generation' ? 'auto' : undefined),
     inputFidelity: inputFidelity ?? (operation === 'edit' ? 'low' : undefined),
+    ...(stream ? { stream: true, partialImages: partialImages ?? 0 } : {}),
   };
 }
 

@@ -42,6 +42,10 @@ export const NormalizedImageParamsSchema = z.object({
   user: z.string().optional(),
   /** Reproducibility seed; absent means the worker derives one from the job id. */
   seed: z.number().int().nonnegative().optional(),
+  /** `stream: true` (GPT image models): answered as server-sent events. */
+  stream: z.boolean().optional(),
+  /** Previews per image a stream asks for, 0-3; set only with `stream`. */
+  partialImages: z.number().int().min(0).max(3).optional(),
 });
 export type NormalizedImageParams = z.infer<typeof NormalizedImageParamsSchema>;
 

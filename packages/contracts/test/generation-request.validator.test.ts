@@ -66,6 +66,8 @@ describe(validateGenerationRequest.name, () => {
     ['gpt-image-1', { background: 'transparent', output_format: 'webp' }, { background: 'transparent' }],
     ['gpt-image-1', { background: 'auto' }, { background: 'opaque' }],
     ['gpt-image-1', { moderation: 'low', partial_images: 2, stream: false }, { moderation: 'low' }],
+    ['gpt-image-1', { stream: true, partial_images: 2 }, { stream: true, partialImages: 2 }],
+    ['gpt-image-2', { stream: true }, { stream: true, partialImages: 0 }],
     ['gpt-image-2', { size: '1536x864' }, { width: 1536, height: 864 }],
     ['gpt-image-2', { size: '3840x2160' }, { width: 3840, height: 2160 }],
     ['gpt-image-2', { size: '2160x3840' }, { width: 2160, height: 3840 }],
@@ -75,6 +77,12 @@ describe(validateGenerationRequest.name, () => {
     ['gpt-image-2', { background: 'opaque', quality: 'auto' }, { background: 'opaque', quality: 'high' }],
   ])('accepts %s with %j', (model, body, expected) => {
     expect(generate({ model, ...body }).params).toMatchObject(expected);
+  });
+
+  it('takes partial_images without stream and ignores it, as OpenAI does', () => {
+    const { params } = generate({ model: 'gpt-image-1', partial_images: 3 });
+    expect(params).not.toHaveProperty('stream');
+    expect(params).not.toHaveProperty('partialImages');
   });
 
   it.each<[string, Record<string, unknown>, string, string, string | RegExp]>([
@@ -112,7 +120,8 @@ describe(validateGenerationRequest.name, () => {
     ['gpt-image-1', { background: 'transparent', output_format: 'jpeg' }, 'background', 'invalid_value', /'png' or 'webp'/],
     ['gpt-image-1', { background: 'clear' }, 'background', 'invalid_value', "Invalid value: 'clear'. Supported values are: 'transparent', 'opaque', and 'auto'."],
     ['gpt-image-1', { moderation: 'high' }, 'moderation', 'invalid_value', "Invalid value: 'high'. Supported values are: 'low' and 'auto'."],
-    ['gpt-image-1', { stream: true }, 'stream', 'unsupported_value', /^Unsupported value: 'stream' does not support true/],
+    ['gpt-image-1', { stream: 'true' }, 'stream', 'invalid_type', "Invalid type for 'stream': expected a boolean, but got a string instead."],
+    ['gpt-image-1', { stream: true, partial_images: -1 }, 'partial_images', 'integer_below_min_value', "Invalid 'partial_images': integer below minimum value. Expected a value >= 0, but got -1 instead."],
     ['gpt-image-1', { partial_images: 4 }, 'partial_images', 'integer_above_max_value', "Invalid 'partial_images': integer above maximum value. Expected a value <= 3, but got 4 instead."],
     ['gpt-image-1', { input_fidelity: 'high' }, 'input_fidelity', 'unknown_parameter', "Unknown parameter: 'input_fidelity'."],
     ['gpt-image-2', { size: '1792x936' }, 'size', 'invalid_value', "Invalid size '1792x936'. Width and height must both be divisible by 16."],

@@ -49,8 +49,8 @@ describe('model defaulting', () => {
     });
   });
 
-  it('rejects stream true without a model against gpt-image-1 as unsupported', () => {
-    expectApiError(() => generate({ stream: true }), { status: 400, param: 'stream', code: 'unsupported_value' });
+  it('serves stream true without a model from gpt-image-1', () => {
+    expect(generate({ stream: true })).toMatchObject({ entry: { id: 'gpt-image-1' }, params: { stream: true, partialImages: 0 } });
   });
 
   it('never overrides an explicit model, so GPT-only parameters on dall-e-3 are rejected', () => {

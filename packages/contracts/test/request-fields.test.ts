@@ -16,6 +16,7 @@ describe(RequestFields.name, () => {
     [{ seed: '42' }, { seed: 42 }],
     [{ model: 'gpt-image-1', output_format: 'jpeg', output_compression: '80' }, { outputFormat: 'jpeg', outputCompression: 80 }],
     [{ model: 'gpt-image-1', stream: 'false' }, { model: 'gpt-image-1' }],
+    [{ model: 'gpt-image-1', stream: 'true', partial_images: '1' }, { stream: true, partialImages: 1 }],
     [{ size: '512x512', response_format: 'b64_json' }, { width: 512, responseFormat: 'b64_json' }],
   ])('coerces multipart text fields %j to %j', (body, expected) => {
     expect(edit(body, 'multipart').params).toMatchObject(expected);
@@ -28,7 +29,6 @@ describe(RequestFields.name, () => {
     ['multipart', { n: '11' }, 'n', 'integer_above_max_value', "Invalid 'n': integer above maximum value. Expected a value <= 10, but got 11 instead."],
     ['multipart', { n: ['1', '2'] }, 'n', 'invalid_type', "Invalid type for 'n': expected an integer, but got an array instead."],
     ['multipart', { model: 'gpt-image-1', stream: 'yes' }, 'stream', 'invalid_type', "Invalid type for 'stream': expected a boolean, but got a string instead."],
-    ['multipart', { model: 'gpt-image-1', stream: 'true' }, 'stream', 'unsupported_value', "Unsupported value: 'stream' does not support true on this server. Only the default (false) value is supported."],
     ['multipart', { image: 'cat.png' }, 'image', 'invalid_type', "Invalid type for 'image': expected a file, but got a string instead."],
     ['multipart', { 'image[]': 'cat.png' }, 'image[]', 'invalid_type', "Invalid type for 'image[]': expected a file, but got a string instead."],
     ['multipart', { mask: 'mask.png' }, 'mask', 'invalid_type', "Invalid type for 'mask': expected a file, but got a string instead."],

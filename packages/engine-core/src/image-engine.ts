@@ -53,6 +53,8 @@ export interface EngineCommonRequest {
    * returns encoded images should produce this format (anything else is re-encoded).
    */
   output: { format: OutputFormat; compression?: number };
+  /** Previews wanted per image (0-3), handed to `onPreview` while the run goes on; an engine may send fewer. */
+  partialImages?: number;
 }
 
 export interface GenerateRequest extends EngineCommonRequest {
@@ -78,9 +80,21 @@ export interface EngineProgress {
   total: number;
 }
 
+/** A coarser look at one image before it is done. */
+export interface EnginePreview {
+  /** Which output image, 0-based. */
+  imageIndex: number;
+  /** 0-based among that image's previews, in order. */
+  partialIndex: number;
+  /** At the request's size. */
+  image: EngineImage;
+}
+
 export interface EngineRunOptions {
   signal: AbortSignal;
   onProgress?: (progress: EngineProgress) => void;
+  /** Awaited before the run goes on, so previews arrive in order and before the result. */
+  onPreview?: (preview: EnginePreview) => Promise<void>;
 }
 
 export interface EngineResult<I extends EngineImage = EngineImage> {

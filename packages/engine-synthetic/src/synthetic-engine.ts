@@ -2,6 +2,7 @@ import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import {
   EngineAbortedError,
   estimateImageTokenUsage,
+  isEncodedImage,
   throwIfAborted,
   type EditRequest,
   type EngineCommonRequest,
@@ -17,6 +18,7 @@ import {
 import { CachedPictures } from './cached-pictures';
 import { compositeEdit } from './edit-compositor';
 import { paintPicture } from './procedural-painter';
+import { pixelate, previewBlockSize } from './preview-pixelator';
 import { createRandom, hashString, mixSeed } from './seeded-random';
 import { paintVariation } from './variation-filter';
 
@@ -118,24 +120,37 @@ export class SyntheticEngine implements ImageEngine {
     };
   }
 
-  /** Makes the n images one by one, reporting steps and yielding to the event loop between images. */
+  /**
+   * Makes the n images one by one, reporting steps and yielding to the event loop
+   * between images. Previews are spread evenly over each image's delay; an image
+   * with previews is painted before its delay so they can show it coarsely.
+   */
   private async run(
     request: EngineCommonRequest,
-    { signal, onProgress }: EngineRunOptions,
+    { signal, onProgress, onPreview }: EngineRunOptions,
     paint: (index: number) => Buffer,
   ): Promise<EngineImage[]> {
     throwIfAborted(signal);
     assertRequest(request);
     const total = this.steps * request.n;
-    const stepDelay = this.delayMsPerImage / this.steps;
+    const previews = onPreview ? Math.max(0, Math.min(3, Math.floor(request.partialImages ?? 0))) : 0;
+    const timeline = imageTimeline(this.steps, previews);
     const images: EngineImage[] = [];
     for (let index = 0; index < request.n; index++) {
       if (index > 0) await setImmediate();
-      for (let step = 1; step <= this.steps; step++) {
-        if (stepDelay > 0) await abortableSleep(stepDelay, signal);
+      const early = previews > 0 ? await this.image(request, index, paint) : undefined;
+      let elapsed = 0;
+      for (const mark of timeline) {
+        const wait = (mark.at - elapsed) * this.delayMsPerImage;
+        elapsed = mark.at;
+        if (wait > 0) await abortableSleep(wait, signal);
         throwIfAborted(signal);
-        if (step === this.steps) images.push(await this.image(request, index, paint));
-        onProgress?.({ step: index * this.steps + step, total });
+        if (mark.preview !== undefined) {
+          await onPreview?.({ imageIndex: index, partialIndex: mark.preview, image: previewOf(early!, mark.preview, previews) });
+          continue;
+        }
+        if (mark.step === this.steps) images.push(early ?? (await this.image(request, index, paint)));
+        onProgress?.({ step: index * this.steps + mark.step!, total });
       }
     }
     return images;
@@ -145,6 +160,26 @@ export class SyntheticEngine implements ImageEngine {
     if (!this.cached) return { data: paint(index), width: request.width, height: request.height };
     return this.cached.get({ width: request.width, height: request.height, ...request.output, background: request.background });
   }
+}
+
+interface TimelineMark {
+  /** Fraction of the image's delay. */
+  at: number;
+  step?: number;
+  preview?: number;
+}
+
+/** Steps at s/steps and previews at (k+1)/(previews+1) of an image's delay; a preview falls before a step due at the same time. */
+function imageTimeline(steps: number, previews: number): TimelineMark[] {
+  const marks: TimelineMark[] = [];
+  for (let step = 1; step <= steps; step++) marks.push({ at: step / steps, step });
+  for (let preview = 0; preview < previews; preview++) marks.push({ at: (preview + 1) / (previews + 1), preview });
+  return marks.sort((a, b) => a.at - b.at || (a.preview !== undefined ? -1 : 1));
+}
+
+/** Cached files are shown as they are: that mode spends no CPU on pictures. */
+function previewOf(image: EngineImage, partialIndex: number, count: number): EngineImage {
+  return isEncodedImage(image) ? image : pixelate(image, previewBlockSize(partialIndex, count));
 }
 
 function seedFor(request: EngineCommonRequest, operation: number, index: number, prompt: string): number {

@@ -13,7 +13,7 @@ import type { ObjectStorage } from '@imageforge/storage';
 import { seedForJob } from './job-seed';
 import { createProgressReporter } from './progress-reporter';
 import { readInputImage } from './stored-inputs';
-import { assertEngineOutput, storeOutputImages } from './stored-outputs';
+import { assertEngineOutput, storeOutputImages, storePartialImage } from './stored-outputs';
 
 /** Where a handler finds the engine for a job's model; EngineSet implements it. */
 export interface EngineLookup {
@@ -57,9 +57,20 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
     const run = await prepare();
     throwIfAborted(context.signal);
     const progress = createProgressReporter(context.reportProgress);
+    const wantsPreviews = params.stream === true && (params.partialImages ?? 0) > 0;
     const result = await run.infer(engine, commonRequest(params, context.jobId), {
       signal: context.signal,
       onProgress: progress.onEngineProgress,
+      // Only the key reaches Redis; a stream reads the bytes back from storage. A lost
+      // preview is not worth failing the image over: the stream still gets its result.
+      ...(wantsPreviews
+        ? {
+            onPreview: (preview) =>
+              storePartialImage(storage, context.jobId, preview, params)
+                .then((partial) => context.announcePartialImage(partial))
+                .catch(() => undefined),
+          }
+        : {}),
     });
     await assertEngineOutput(result.images, params);
     const images = await storeOutputImages(storage, context.jobId, result.images, params);
@@ -117,6 +128,7 @@ function commonRequest(params: NormalizedImageParams, jobId: string): EngineComm
     ...(params.style ? { style: params.style } : {}),
     seed: seedForJob(jobId, params.seed),
     output: { format: params.outputFormat, ...(params.outputCompression !== undefined ? { compression: params.outputCompression } : {}) },
+    ...(params.stream && params.partialImages ? { partialImages: params.partialImages } : {}),
   };
 }
 

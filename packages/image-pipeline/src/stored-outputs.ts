@@ -1,6 +1,6 @@
-import { contentTypeFor, decodeImage, encodeImage, extensionFor, isEncodedImage, probeImage, type EncodedImage, type EngineImage, type ImageProbe } from '@imageforge/engine-core';
+import { contentTypeFor, decodeImage, encodeImage, extensionFor, isEncodedImage, probeImage, type EncodedImage, type EngineImage, type EnginePreview, type ImageProbe } from '@imageforge/engine-core';
 import type { NormalizedImageParams } from '@imageforge/contracts';
-import { outputImageKey, type StoredImage } from '@imageforge/jobs';
+import { outputImageKey, partialImageKey, type PartialImage, type StoredImage } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 
 /**
@@ -25,6 +25,19 @@ export async function storeOutputImages(
       return { key, contentType, width: encoded.width, height: encoded.height, bytes: encoded.data.length };
     }),
   );
+}
+
+/** Encodes one engine preview as the caller's output format and stores it under the job; returns what to announce. */
+export async function storePartialImage(
+  storage: ObjectStorage,
+  jobId: string,
+  preview: EnginePreview,
+  params: NormalizedImageParams,
+): Promise<PartialImage> {
+  const encoded = await inRequestedFormat(preview.image, params);
+  const key = partialImageKey(jobId, preview.imageIndex, preview.partialIndex, extensionFor(params.outputFormat));
+  await storage.put(key, encoded.data, { contentType: contentTypeFor(encoded.format) });
+  return { key, imageIndex: preview.imageIndex, partialIndex: preview.partialIndex };
 }
 
 async function inRequestedFormat(image: EngineImage, params: NormalizedImageParams): Promise<EncodedImage> {

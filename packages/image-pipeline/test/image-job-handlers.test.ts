@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelRegistryEntrySchema } from '@imageforge/contracts';
 import { EngineAbortedError, isEncodedImage } from '@imageforge/engine-core';
-import { ImageJobResultSchema, inputImageKey, inputMaskKey, PermanentJobError, type ImageJobCatalog, type JobContext, type JobHandlers } from '@imageforge/jobs';
+import { ImageJobResultSchema, inputImageKey, inputMaskKey, PermanentJobError, type ImageJobCatalog, type PartialImage, type JobContext, type JobHandlers } from '@imageforge/jobs';
 import { LocalObjectStorage } from '@imageforge/storage';
 import { useS3Server } from '@imageforge/testing';
 import sharp from 'sharp';
@@ -78,6 +78,32 @@ describe.each([
       expect(image).toMatchObject({ contentType: 'image/png', width: 64, height: 48, bytes: bytes.length });
     }
     expect(result.finishedAt).toBe(FINISHED_AT);
+  });
+
+  it('stores the previews a stream asks for under the job and announces their keys, in order', async () => {
+    const jobId = newJobId();
+    const announced: PartialImage[] = [];
+    const result = await handlers['image.generate'](
+      { ...jobBase({ n: 2, outputFormat: 'webp', stream: true, partialImages: 2 }), prompt: 'a lighthouse at dusk' },
+      context(jobId, { announcePartialImage: async (partial) => void announced.push(partial) }),
+    );
+    expect(announced).toEqual(
+      [[0, 0], [0, 1], [1, 0], [1, 1]].map(([imageIndex, partialIndex]) => ({ key: `jobs/${jobId}/partial/${imageIndex}-${partialIndex}.webp`, imageIndex, partialIndex })),
+    );
+    expect(await backend.listKeys(`jobs/${jobId}/partial/`)).toEqual(announced.map((partial) => partial.key).sort());
+    for (const partial of announced) {
+      const metadata = await sharp(await backend.storage.get(partial.key)).metadata();
+      expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({ format: 'webp', width: 64, height: 48 });
+    }
+    expect(result.images).toHaveLength(2);
+  });
+
+  it('stores no previews without stream, whatever partialImages says', async () => {
+    const jobId = newJobId();
+    const announced: PartialImage[] = [];
+    await handlers['image.generate']({ ...jobBase({ partialImages: 2 }), prompt: 'a teapot' }, context(jobId, { announcePartialImage: async (p) => void announced.push(p) }));
+    expect(announced).toEqual([]);
+    expect(await backend.listKeys(`jobs/${jobId}/partial/`)).toEqual([]);
   });
 
   it('encodes webp and jpeg outputs in the requested format', async () => {

@@ -14,6 +14,7 @@ import {
   type JobLane,
   type JobOutcome,
   type JobRecord,
+  type JobEventSource,
   type JobWaiter,
 } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
@@ -22,6 +23,7 @@ import { ImageJobPreparer } from './image-job-preparer';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
 import { jobCancelled, jobFailed, jobTimedOut, serverRestarting } from './image-job-errors';
 import { renderImagesResponse } from './images-response';
+import { followPartials, type ImageStreamListener } from './image-stream-partials';
 
 /** How the caller asked to be answered (the `Prefer` header). */
 export type SubmitMode =
@@ -49,6 +51,8 @@ export interface SubmitContext {
   idempotencyKey?: string;
   /** The request's own `webhook_url`, already checked against the allowed hosts. */
   webhookUrl?: string;
+  /** `stream: true`: told when the job is queued and of each preview; the answer is still the outcome. */
+  stream?: ImageStreamListener;
 }
 
 /** An input image: already in storage (a file, a batch line's reference), or bytes to store. */
@@ -66,6 +70,8 @@ export interface ImageSubmissionDeps {
   /** Lifetime of returned links. */
   urlTtlSeconds: number;
   now?: () => number;
+  /** The job event stream, for the previews of `stream: true` requests; absent: streams get no previews. */
+  events?: Pick<JobEventSource, 'subscribeJob'>;
 }
 
 /**
@@ -91,16 +97,26 @@ export class ImageSubmissionService {
     const lane = mode.kind === 'sync' ? 'interactive' : 'async';
     const { queue, name, payload } = await this.preparer.prepare(jobId, request, { requestId: ctx.requestId, owner: ctx.owner, lane, ...(ctx.webhookUrl ? { webhookUrl: ctx.webhookUrl } : {}) }, stored);
     const waiter = mode.kind === 'async' ? undefined : this.watch(queue, jobId, name);
+    // Followed before the job exists, as the waiter is, so no preview slips between.
+    const partials = this.followPartials(jobId, request, ctx);
     let createdAt: number;
     try {
       ({ createdAt } = await this.deps.gateway.enqueue({ queue, name, payload, jobId, lane, owner: ctx.owner }));
     } catch (error) {
       waiter?.cancel();
+      await partials?.stop();
       // No job will ever read them: take the inputs back in the same call.
       await this.preparer.discard(stored);
       throw error;
     }
-    if (mode.kind !== 'async' && waiter) return this.settle(jobId, payload, waiter, ctx, mode);
+    ctx.stream?.onStarted(jobId);
+    if (mode.kind !== 'async' && waiter) {
+      try {
+        return await this.settle(jobId, payload, waiter, ctx, mode, partials);
+      } finally {
+        await partials?.stop();
+      }
+    }
     const record: JobRecord<ImageJobCatalog> = { id: jobId, name, queue, status: 'queued', progress: 0, createdAt, attemptsMade: 0, payload };
     return { kind: 'accepted', jobId, job: toImageJobObject(record as AnyImageJobRecord, null) };
   }
@@ -129,6 +145,13 @@ export class ImageSubmissionService {
     return this.settle(jobId, existing.payload, waiter, ctx, mode);
   }
 
+  private followPartials(jobId: string, request: ImageRequest, ctx: SubmitContext) {
+    const { events } = this.deps;
+    if (!ctx.stream || !events || request.operation === 'variation' || !request.params.partialImages) return undefined;
+    const { storage, now = Date.now } = this.deps;
+    return followPartials({ events, storage, jobId, operation: request.operation, params: request.params, listener: ctx.stream, now });
+  }
+
   /** A waiter, or one that reports the restart when this process no longer waits for anything. */
   private watch(queue: string, jobId: string, name: ImageJobName): JobWaiter<ImageJobResult> {
     try {
@@ -151,8 +174,11 @@ export class ImageSubmissionService {
     waiter: JobWaiter<ImageJobResult>,
     ctx: SubmitContext,
     mode: Exclude<SubmitMode, { kind: 'async' }>,
+    partials?: { stop(): Promise<void> },
   ): Promise<SubmitOutcome> {
     const outcome = await waitWithTimeout(waiter, mode.timeoutMs, ctx.signal);
+    // Every preview already announced goes out before the ending.
+    await partials?.stop();
     if (outcome === 'timeout' || outcome === 'interrupted') {
       if (mode.kind === 'wait') return { kind: 'accepted', jobId };
       throw outcome === 'timeout' ? jobTimedOut(jobId, mode.timeoutMs) : serverRestarting(jobId);
@@ -163,7 +189,9 @@ export class ImageSubmissionService {
   private async answer(jobId: string, payload: ImageJobPayload, outcome: JobOutcome<ImageJobResult>): Promise<SubmitOutcome> {
     if (outcome.status === 'cancelled') throw jobCancelled(jobId);
     if (outcome.status === 'failed') throw jobFailed(jobId, outcome.reason);
-    const response = await renderImagesResponse(payload, outcome.result, this.deps.storage, this.deps.urlTtlSeconds);
+    // A stream's frames carry the bytes whatever `response_format` said.
+    const rendered = payload.params.stream ? { ...payload, params: { ...payload.params, responseFormat: 'b64_json' as const } } : payload;
+    const response = await renderImagesResponse(rendered, outcome.result, this.deps.storage, this.deps.urlTtlSeconds);
     return { kind: 'completed', jobId, response };
   }
 }

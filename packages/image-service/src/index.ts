@@ -3,6 +3,7 @@ export * from './image-job.view';
 export * from './image-job-errors';
 export * from './images-response';
 export * from './image-submission.service';
+export * from './image-stream-partials';
 export * from './image-job-query.service';
 export * from './image-request-builder';
 export * from './upload-inspector';

@@ -17,6 +17,11 @@ export function outputImageKey(jobId: string, index: number, extension: string):
   return `${JOB_OBJECTS_PREFIX}${jobId}/output/${index}.${extension}`;
 }
 
+/** A stream preview: under the job's own prefix, so it expires with the job. */
+export function partialImageKey(jobId: string, imageIndex: number, partialIndex: number, extension: string): string {
+  return `${JOB_OBJECTS_PREFIX}${jobId}/partial/${imageIndex}-${partialIndex}.${extension}`;
+}
+
 /** The job a key under `jobs/` belongs to, or undefined for any other key. */
 export function jobIdOfKey(key: string): string | undefined {
   if (!key.startsWith(JOB_OBJECTS_PREFIX)) return undefined;

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { ImageRequest } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
 import { InvalidRequestError } from '@imageforge/contracts';
+import { answerStream, isStreamRequest } from './image-stream-response';
 import { sendJson } from './json-response';
 import { submitModeFrom } from './prefer-header';
 import { webhookUrlOf } from './webhook-url-param';
@@ -12,6 +13,12 @@ import { webhookUrlOf } from './webhook-url-param';
  */
 export async function answerSubmission(req: Request, res: Response, deps: ApiDeps, request: ImageRequest): Promise<void> {
   const mode = submitModeFrom(req.header('prefer'), deps.limits.syncTimeoutMs);
+  // An explicit `Prefer` for a 202 wins over `stream`: the caller said it will poll.
+  if (mode.kind === 'sync' && isStreamRequest(request)) {
+    const webhookUrl = webhookUrlOf(req, deps);
+    await answerStream(res, deps, request, { owner: String(res.locals.owner), idempotencyKey: idempotencyKeyOf(req), ...(webhookUrl ? { webhookUrl } : {}) });
+    return;
+  }
   // A caller that hangs up stops only its wait; the job runs on and stays pollable.
   const hangup = new AbortController();
   res.on('close', () => {

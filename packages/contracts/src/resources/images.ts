@@ -146,10 +146,75 @@ export function toImagesResponse({ params, prompt, facts, data }: ImagesResponse
     data: data.map((datum) => (revisedPrompt === undefined ? { ...datum } : { ...datum, revised_prompt: revisedPrompt })),
   };
   if (!isGptProfile(params.profile)) return response;
-  response.background = params.background === 'transparent' ? 'transparent' : 'opaque';
-  response.output_format = params.outputFormat;
-  response.quality = params.quality as ImagesResponse['quality'];
-  response.size = formatSize(params.width, params.height);
+  Object.assign(response, echoedSettings(params));
   if (facts.usage) response.usage = facts.usage;
   return response;
+}
+
+/** What GPT image models echo of the request, in a response body and in every stream event. */
+function echoedSettings(params: NormalizedImageParams) {
+  return {
+    background: params.background === 'transparent' ? ('transparent' as const) : ('opaque' as const),
+    output_format: params.outputFormat,
+    quality: params.quality as NonNullable<ImagesResponse['quality']>,
+    size: formatSize(params.width, params.height),
+  };
+}
+
+/** Which endpoint a stream answers: its events are named after it. */
+export type ImageStreamOperation = 'generation' | 'edit';
+
+const STREAM_EVENT_PREFIX: Record<ImageStreamOperation, 'image_generation' | 'image_edit'> = {
+  generation: 'image_generation',
+  edit: 'image_edit',
+};
+
+export interface ImagePartialEventInput {
+  operation: ImageStreamOperation;
+  params: NormalizedImageParams;
+  /** The stored preview, base64. */
+  b64_json: string;
+  /** 0-based among the previews of one image. */
+  partialIndex: number;
+  /** Unix milliseconds the preview was sent. */
+  createdAt: number;
+}
+
+/** One `*.partial_image` frame. */
+export function toImagePartialEvent(input: ImagePartialEventInput): ImageGenPartialImageEvent | ImageEditPartialImageEvent {
+  const type = `${STREAM_EVENT_PREFIX[input.operation]}.partial_image` as const;
+  return {
+    type,
+    b64_json: input.b64_json,
+    created_at: Math.floor(input.createdAt / 1000),
+    ...echoedSettings(input.params),
+    partial_image_index: input.partialIndex,
+  } as ImageGenPartialImageEvent | ImageEditPartialImageEvent;
+}
+
+/**
+ * The `*.completed` frames of a finished stream, one per image, from the body
+ * `toImagesResponse` made (with `b64_json` data): each carries the call's usage,
+ * since OpenAI reports usage per call and not per image.
+ */
+export function toImageCompletedEvents(
+  operation: ImageStreamOperation,
+  response: ImagesResponse,
+): Array<ImageGenCompletedEvent | ImageEditCompletedEvent> {
+  const type = `${STREAM_EVENT_PREFIX[operation]}.completed` as const;
+  const zero = { text_tokens: 0, image_tokens: 0 };
+  const usage = response.usage ?? { input_tokens: 0, output_tokens: 0, total_tokens: 0, input_tokens_details: zero };
+  return response.data.map(
+    (datum) =>
+      ({
+        type,
+        b64_json: datum.b64_json ?? '',
+        created_at: response.created,
+        background: response.background ?? 'opaque',
+        output_format: response.output_format ?? 'png',
+        quality: response.quality ?? 'auto',
+        size: response.size ?? 'auto',
+        usage,
+      }) as ImageGenCompletedEvent | ImageEditCompletedEvent,
+  );
 }

@@ -1,0 +1,90 @@
+import type { Response } from 'express';
+import { InternalError, toImageCompletedEvents } from '@imageforge/contracts';
+import type { ImageRequest } from '@imageforge/image-service';
+import type { ApiDeps } from '../api-deps';
+import { toApiError } from '../middleware/error-handler.middleware';
+
+type StreamedRequest = Extract<ImageRequest, { operation: 'generation' | 'edit' }>;
+
+/** `stream: true` on a GPT image model: the request asks for server-sent events. */
+export function isStreamRequest(request: ImageRequest): request is StreamedRequest {
+  return request.operation !== 'variation' && request.params.stream === true;
+}
+
+/**
+ * Answers a `stream: true` request as OpenAI does: `text/event-stream`, a frame per
+ * preview as the worker stores it, then one `*.completed` frame per image from the
+ * job's outcome (never from the event stream, which a slow reader may have missed
+ * parts of). Until the job is queued, errors are ordinary JSON answers; after that a
+ * failure is one `data: {"error": …}` frame, which the SDK raises as an APIError.
+ */
+export async function answerStream(
+  res: Response,
+  deps: ApiDeps,
+  request: StreamedRequest,
+  ctx: { owner: string; idempotencyKey?: string; webhookUrl?: string },
+): Promise<void> {
+  // A caller that hangs up stops only its stream; the job runs on and stays pollable.
+  const hangup = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) hangup.abort();
+  });
+  const open = (jobId: string) => {
+    if (res.headersSent) return;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.setHeader('x-job-id', jobId);
+    res.flushHeaders();
+  };
+  const write = (frame: string) => {
+    if (res.writableEnded || res.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      // Waiting for the drain keeps a slow reader's frames out of memory, not the job's pace.
+      if (res.write(frame)) resolve();
+      else {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      }
+    });
+  };
+  const event = (data: { type: string }) => write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
+
+  let outcome;
+  try {
+    outcome = await deps.submissions.submit(
+      request,
+      {
+        requestId: String(res.locals.requestId),
+        owner: ctx.owner,
+        signal: hangup.signal,
+        ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+        ...(ctx.webhookUrl ? { webhookUrl: ctx.webhookUrl } : {}),
+        stream: { onStarted: open, onPartial: event },
+      },
+      { kind: 'sync', timeoutMs: deps.limits.syncTimeoutMs },
+    );
+  } catch (error) {
+    if (!res.headersSent) throw error;
+    let apiError = toApiError(error);
+    if (!apiError) {
+      deps.logger.error({ err: error, requestId: res.locals.requestId }, 'stream failed');
+      apiError = new InternalError('The server had an error while processing your request. Sorry about that!');
+    }
+    await write(`data: ${JSON.stringify(apiError.toBody())}\n\n`);
+    res.end();
+    return;
+  }
+  open(outcome.jobId);
+  if (outcome.kind === 'completed') {
+    for (const completed of toImageCompletedEvents(request.operation, outcome.response)) await event(completed);
+  }
+  res.end();
+}
