@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ModelRegistry } from '@imageforge/contracts';
 import type { BatchService } from '@imageforge/batches';
 import type { FileService } from '@imageforge/files';
-import type { ImageJobQueryService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
+import type { ImageJobQueryService, ImageJobWatchService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
 import type { LocalObjectStorage } from '@imageforge/storage';
 import type { WebhookConfig, WebhookOutbox } from '@imageforge/webhooks';
 
@@ -17,6 +17,8 @@ export interface ApiDeps {
   files: FileService;
   batches: BatchService;
   jobs: ImageJobQueryService;
+  /** Live views of single jobs (GET /v1/images/jobs/:id/events). */
+  jobWatches: ImageJobWatchService;
   /** Set when images live in a local directory: the API serves their signed links. */
   localObjects?: LocalObjectStorage;
   /** Named readiness checks (redis, storage); each throws when its dependency is down. */

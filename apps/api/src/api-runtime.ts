@@ -5,7 +5,7 @@ import { loadModelRegistry } from '@imageforge/contracts';
 import { redisTargetFromEnv } from '@imageforge/env-config';
 import { BatchPhaseQueue, BatchService, BatchStore, resignOutputLinks } from '@imageforge/batches';
 import { FileService, imageFileResolver } from '@imageforge/files';
-import { ImageJobQueryService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
+import { ImageJobQueryService, ImageJobWatchService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
 import { BATCH_QUEUE, batchJobCatalog, imageJobCatalog } from '@imageforge/jobs';
 import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
 import { createStorageProbe, LocalObjectStorage } from '@imageforge/storage';
@@ -64,12 +64,15 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   });
   const batchPhases = new JobQueue({ catalog: batchJobCatalog, connection: producer, queueNames: [BATCH_QUEUE], lanes: ['interactive'], prefix, logger });
 
+  // Jobs cancelled before they started never reach a worker: their event goes out from here.
+  const jobs = new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, onCancelled: imageJobRecordAnnouncer(webhooks) });
   const app = createApp({
     registry,
     requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS, resolveFile: imageFileResolver(files, storage) }),
     submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, events }),
-    // Jobs cancelled before they started never reach a worker: their event goes out from here.
-    jobs: new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, onCancelled: imageJobRecordAnnouncer(webhooks) }),
+    jobs,
+    // The event stream's second subscriber: one SSE view per watched job.
+    jobWatches: new ImageJobWatchService({ jobs, events, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
     webhooks: { outbox: webhooks, urlPolicy: webhookConfig },
     files,
     batches: new BatchService({

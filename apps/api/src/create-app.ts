@@ -9,6 +9,7 @@ import { adminWebhooksRouter } from './routes/admin-webhooks.handler';
 import { healthzHandler, readyzHandler } from './routes/health.handler';
 import { imageEditsHandler } from './routes/image-edits.handler';
 import { imageGenerationsHandler } from './routes/image-generations.handler';
+import { imageJobEventsHandler } from './routes/image-job-events.handler';
 import { cancelImageJobHandler, getImageJobHandler } from './routes/image-jobs.handler';
 import { imageVariationsHandler } from './routes/image-variations.handler';
 import { LOCAL_OBJECTS_ROUTE, localObjectsHandler } from './routes/local-objects.handler';
@@ -51,6 +52,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.post('/images/edits', multipartOrJson, imageEditsHandler(deps));
   v1.post('/images/variations', multipart, imageVariationsHandler(deps));
   v1.get('/images/jobs/:id', getImageJobHandler(deps));
+  v1.get('/images/jobs/:id/events', imageJobEventsHandler(deps));
   v1.post('/images/jobs/:id/cancel', cancelImageJobHandler(deps));
   v1.get('/models', listModelsHandler(deps));
   v1.get('/models/:id', getModelHandler(deps));

@@ -59,6 +59,8 @@ export class ImageJobQueryService {
       record.status === 'succeeded' && record.result
         ? await renderImagesResponse(record.payload, record.result, this.deps.storage, this.deps.urlTtlSeconds)
         : null;
-    return toImageJobObject(record, result);
+    // Computed only for reads (polls, event streams), never while a job is being created.
+    const position = record.status === 'queued' ? await this.deps.gateway.position(record.id) : null;
+    return toImageJobObject(record, result, position);
   }
 }

@@ -14,6 +14,8 @@ export interface ImageJobObject {
   owner: string;
   /** 0-100. */
   progress: number;
+  /** While `queued`: how many jobs of its lane start before it (0: next). Null otherwise, and on the 202 answer. */
+  queue_position: number | null;
   /** Unix seconds. */
   created_at: number;
   started_at: number | null;
@@ -27,7 +29,7 @@ const OWNER_PREFIX_LENGTH = 16;
 
 const toSeconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
 
-export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null): ImageJobObject {
+export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null, queuePosition: number | null = null): ImageJobObject {
   return {
     id: record.id,
     object: 'image.job',
@@ -38,6 +40,7 @@ export function toImageJobObject(record: AnyImageJobRecord, result: ImagesRespon
     lane: record.payload.lane ?? 'interactive',
     owner: record.payload.owner.slice(0, OWNER_PREFIX_LENGTH),
     progress: record.progress,
+    queue_position: record.status === 'queued' ? queuePosition : null,
     created_at: Math.floor(record.createdAt / 1000),
     started_at: toSeconds(record.startedAt),
     completed_at: toSeconds(record.finishedAt),

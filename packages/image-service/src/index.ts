@@ -5,6 +5,7 @@ export * from './images-response';
 export * from './image-submission.service';
 export * from './image-stream-partials';
 export * from './image-job-query.service';
+export * from './image-job-watch.service';
 export * from './image-request-builder';
 export * from './upload-inspector';
 export * from './image-job-preparer';

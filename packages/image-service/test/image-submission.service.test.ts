@@ -51,7 +51,10 @@ describe(`${ImageSubmissionService.name} on BullMQ`, () => {
 
     expect(outcome.kind).toBe('accepted');
     if (outcome.kind !== 'accepted') return;
-    expect(outcome.job).toEqual(await jobs.get(outcome.jobId, 'owner-a'));
+    // The place in line is a read of its own, made by polls but not by the 202.
+    const polled = await jobs.get(outcome.jobId, 'owner-a');
+    expect(polled.queue_position).toBe(0);
+    expect(outcome.job).toEqual({ ...polled, queue_position: null });
     expect(outcome.job).toMatchObject({ id: outcome.jobId, status: 'queued', progress: 0, model: 'dall-e-2', operation: 'generation', lane: 'async', owner: 'owner-a' });
     // respond-async work waits in the model queue's async lane, not behind or ahead of sync calls.
     expect(await queue.queue(queueName, 'async').getJobState(outcome.jobId)).toBe('waiting');

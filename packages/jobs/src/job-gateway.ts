@@ -58,4 +58,6 @@ export interface JobGateway<C extends JobCatalog> {
   /** The job in whichever queue holds it, or null. */
   read(jobId: string): Promise<AnyJobRecord<C> | null>;
   cancel(jobId: string): Promise<CancelOutcome>;
+  /** 0-based place in its lane's wait order while it waits there; null otherwise. One read: for polls, not for enqueue. */
+  position(jobId: string): Promise<number | null>;
 }

@@ -1,6 +1,7 @@
 import type { AnyJobRecord, CancelOutcome, EnqueuedJob, EnqueueRequest, JobCatalog, JobGateway, JobName, JobResult, JobWaiter } from '@imageforge/jobs';
 import type { CompletionWaiters } from './completion-waiters';
 import { cancelJob } from './job-cancellation';
+import { jobQueuePosition } from './job-queue-position';
 import type { JobQueue } from './job-queue';
 import { readJobRecord } from './job-record-reader';
 import type { RedisClient } from './redis-connection';
@@ -41,5 +42,10 @@ export class BullmqJobGateway<C extends JobCatalog> implements JobGateway<C> {
   async cancel(jobId: string): Promise<CancelOutcome> {
     const found = await this.deps.queue.locate(jobId);
     return found ? cancelJob(found.bull, this.deps.connection, jobId) : 'not_found';
+  }
+
+  async position(jobId: string): Promise<number | null> {
+    const found = await this.deps.queue.locate(jobId);
+    return found ? jobQueuePosition(found.bull, this.deps.connection, jobId) : null;
   }
 }

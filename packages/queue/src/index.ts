@@ -11,6 +11,7 @@ export * from './job-events';
 export * from './completion-waiters';
 export * from './job-record-reader';
 export * from './job-cancellation';
+export * from './job-queue-position';
 export * from './job-processor';
 export * from './job-worker';
 export * from './lane-workers';

@@ -97,6 +97,15 @@ export class InMemoryJobGateway<C extends JobCatalog> implements JobGateway<C> {
     return 'cancelled';
   }
 
+  /** First come, first served among the queued jobs of its queue and lane (no priorities here). */
+  async position(jobId: string): Promise<number | null> {
+    const record = this.jobs.get(jobId);
+    if (!record || record.status !== 'queued') return null;
+    const lane = (job: JobRecord<C>) => (job.payload as { lane?: unknown }).lane;
+    const ahead = this.records.filter((job) => job.queue === record.queue && lane(job) === lane(record) && job.status === 'queued');
+    return ahead.findIndex((job) => job.id === jobId);
+  }
+
   /** The next `enqueue` rejects with `error` (Redis down, say) and adds nothing. */
   failNextEnqueue(error: Error): void {
     this.enqueueFailures.push(error);

@@ -3,6 +3,7 @@ import { InternalError, toImageCompletedEvents } from '@imageforge/contracts';
 import type { ImageRequest } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
 import { toApiError } from '../middleware/error-handler.middleware';
+import { createSseWriter } from './sse-writer';
 
 type StreamedRequest = Extract<ImageRequest, { operation: 'generation' | 'edit' }>;
 
@@ -29,33 +30,10 @@ export async function answerStream(
   res.on('close', () => {
     if (!res.writableFinished) hangup.abort();
   });
-  const open = (jobId: string) => {
-    if (res.headersSent) return;
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.setHeader('x-job-id', jobId);
-    res.flushHeaders();
-  };
-  const write = (frame: string) => {
-    if (res.writableEnded || res.destroyed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      // Waiting for the drain keeps a slow reader's frames out of memory, not the job's pace.
-      if (res.write(frame)) resolve();
-      else {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      }
-    });
-  };
-  const event = (data: { type: string }) => write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
+  const sse = createSseWriter(res);
+  const open = (jobId: string) => sse.open({ 'x-job-id': jobId });
+  const write = sse.write;
+  const event = (data: { type: string }) => sse.event(data.type, data);
 
   let outcome;
   try {
