@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelRegistryEntrySchema, NormalizedImageParamsSchema } from '@imageforge/contracts';
+import { ModelRegistryEntrySchema } from '@imageforge/contracts';
 import { imageJobCatalog, type ImageJobCatalog, type JobEvent, type JobEventListener, type JobEventSource } from '@imageforge/jobs';
 import { LocalObjectStorage } from '@imageforge/storage';
-import { InMemoryJobGateway } from '@imageforge/testing';
+import { dallE2Params, InMemoryJobGateway } from '@imageforge/testing';
 import { ImageJobQueryService, ImageJobWatchService, ImageSubmissionService, type ImageJobFrame, type ImageRequest } from '../src';
 
 const entry = ModelRegistryEntrySchema.parse({ id: 'dall-e-2', profile: 'dall-e-2' });
@@ -12,17 +12,7 @@ const generation: ImageRequest = {
   operation: 'generation',
   entry,
   prompt: 'a lighthouse',
-  params: NormalizedImageParamsSchema.parse({
-    model: 'dall-e-2',
-    profile: 'dall-e-2',
-    n: 1,
-    width: 256,
-    height: 256,
-    quality: 'standard',
-    responseFormat: 'url',
-    outputFormat: 'png',
-    background: 'opaque',
-  }),
+  params: dallE2Params(),
 };
 const ctx = { requestId: 'req_1', owner: 'owner-a' };
 

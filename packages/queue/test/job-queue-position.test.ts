@@ -1,18 +1,11 @@
 import type { JobLane } from '@imageforge/jobs';
 import { BullmqJobGateway, jobQueuePosition } from '../src';
-import { generatePayload, newJobId, useQueueUnderTest } from './queue-test-kit';
+import { laneJobRequest, newJobId, useQueueUnderTest } from './queue-test-kit';
 
 describe(jobQueuePosition.name, () => {
   const { redis, pool, current } = useQueueUnderTest('position');
 
-  const request = (lane: JobLane) => ({
-    queue: current.queueName,
-    name: 'image.generate' as const,
-    payload: { ...generatePayload(), lane },
-    jobId: newJobId(),
-    lane,
-    owner: 'owner-a',
-  });
+  const request = (lane: JobLane) => laneJobRequest(current.queueName, lane);
 
   it('counts from the head of each lane’s wait order, in the plain list and the prioritized set alike', async () => {
     const gateway = new BullmqJobGateway({ queue: current.queues, connection: pool.producer(redis.url) });

@@ -1,6 +1,6 @@
 import { JOB_LANES, type JobLane } from '@imageforge/jobs';
 import { BullmqJobGateway, laneQueueName, laneQueueNames } from '../src';
-import { generatePayload, handlersFrom, newJobId, resultFor, startImageWorker, startWaiters, useQueueUnderTest } from './queue-test-kit';
+import { handlersFrom, laneJobRequest, newJobId, resultFor, startImageWorker, startWaiters, useQueueUnderTest } from './queue-test-kit';
 
 describe('lane queues behind one model queue', () => {
   const { redis, pool, cleanups, current } = useQueueUnderTest('routing');
@@ -11,14 +11,7 @@ describe('lane queues behind one model queue', () => {
     return new BullmqJobGateway({ queue: current.queues, waiters: started.waiters, connection: pool.producer(redis.url) });
   }
 
-  const request = (lane: JobLane) => ({
-    queue: current.queueName,
-    name: 'image.generate' as const,
-    payload: { ...generatePayload(), lane },
-    jobId: newJobId(),
-    lane,
-    owner: 'owner-a',
-  });
+  const request = (lane: JobLane) => laneJobRequest(current.queueName, lane);
 
   it('names the interactive lane queue as the model queue and the bulk lanes after it', () => {
     expect(laneQueueNames('images')).toEqual(['images', 'images-async', 'images-batch']);

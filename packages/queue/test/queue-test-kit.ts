@@ -8,6 +8,7 @@ import {
   type ImageJobPayload,
   type ImageJobResult,
   type JobHandlers,
+  type JobLane,
 } from '@imageforge/jobs';
 import { useRedisServer, uniqueQueueName } from '@imageforge/testing';
 import type { Queue } from 'bullmq';
@@ -200,4 +201,9 @@ export function useQueueUnderTest(prefix: string) {
   });
 
   return { redis, pool, cleanups, current };
+}
+
+/** A generation on `queueName` in `lane`, for tests of lane routing and order. */
+export function laneJobRequest(queueName: string, lane: JobLane, owner = 'owner-a') {
+  return { queue: queueName, name: 'image.generate' as const, payload: { ...generatePayload(), lane }, jobId: newJobId(), lane, owner };
 }
