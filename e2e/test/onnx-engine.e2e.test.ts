@@ -2,7 +2,8 @@
  * @jest-environment <rootDir>/packages/engine-onnx/test/fixtures/onnx-test-environment.ts
  */
 import { writeTinySdModel, type TinySdModel } from '../../packages/engine-onnx/test/fixtures/tiny-sd-model';
-import { bodyOf, useImageStack } from './support/image-stack.harness';
+import OpenAI from 'openai';
+import { API_KEY, bodyOf, useImageStack } from './support/image-stack.harness';
 import { describeImage, makeMask, makePng, rawPixels } from './support/test-images';
 
 describe('the API on the onnx engine with a tiny Stable Diffusion model built by the test', () => {
@@ -11,7 +12,12 @@ describe('the API on the onnx engine with a tiny Stable Diffusion model built by
     workerConcurrency: 1,
     models: async () => {
       model = await writeTinySdModel({ unet: 'identity' });
-      return [{ id: 'tiny-sd', profile: 'dall-e-2', queue: 'gpu', engine: { kind: 'onnx', modelDir: model.dir, steps: 3, guidanceScale: 2, strength: 0.5 } }];
+      const engine = { kind: 'onnx', modelDir: model.dir, steps: 3, guidanceScale: 2, strength: 0.5 };
+      return [
+        { id: 'tiny-sd', profile: 'dall-e-2', queue: 'gpu', engine },
+        // The same weights under GPT image rules, which take `stream: true`.
+        { id: 'tiny-sd-gpt', profile: 'gpt-image', queue: 'gpu', engine },
+      ];
     },
   });
   afterAll(async () => model?.remove());
@@ -23,7 +29,7 @@ describe('the API on the onnx engine with a tiny Stable Diffusion model built by
   };
 
   it('lists the model and answers a generation through the queue with images of the requested size', async () => {
-    expect((await bodyOf(await stack.request('/v1/models'))).data.map((entry: { id: string }) => entry.id)).toEqual(['tiny-sd']);
+    expect((await bodyOf(await stack.request('/v1/models'))).data.map((entry: { id: string }) => entry.id)).toEqual(['tiny-sd', 'tiny-sd-gpt']);
     const response = await stack.request('/v1/images/generations', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -73,4 +79,20 @@ describe('the API on the onnx engine with a tiny Stable Diffusion model built by
     expect(response.status).toBe(200);
     expect(await describeImage(Buffer.from(body.data[0].b64_json, 'base64'))).toMatchObject({ format: 'png', width: 256, height: 256 });
   });
+
+  it('streams partial images the engine decoded from its running estimate, then the completed image', async () => {
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: `${stack.url}/v1`, maxRetries: 0 });
+    const events = [];
+    for await (const event of await client.images.generate({ model: 'tiny-sd-gpt', prompt: 'a red cat', size: '1024x1024', quality: 'low', stream: true, partial_images: 2 })) {
+      events.push(event);
+    }
+    expect(events.map((event) => [event.type, 'partial_image_index' in event ? event.partial_image_index : null])).toEqual([
+      ['image_generation.partial_image', 0],
+      ['image_generation.partial_image', 1],
+      ['image_generation.completed', null],
+    ]);
+    for (const event of events) {
+      expect(await describeImage(Buffer.from(event.b64_json, 'base64'))).toMatchObject({ format: 'png', width: 1024, height: 1024 });
+    }
+  }, 60_000);
 });

@@ -16,7 +16,16 @@ export {
   type DiffusionRequest,
   type DiffusionOutput,
   type PipelineRunOptions,
+  type LatentPreview,
+  previewStepIndices,
 } from './pipeline/diffusion-pipeline';
+export {
+  SD_LATENT_RGB_FACTORS,
+  projectLatentsToRgba,
+  choosePreviewDecoder,
+  type PreviewDecoder,
+  type PreviewDecoderKind,
+} from './pipeline/preview-decoder';
 export { ClipTextConditioning, type TextConditioning, type Conditioning, type PromptTokenizer } from './pipeline/text-conditioning';
 export { readUNetSignature, buildUNetFeeds, type UNetSignature } from './pipeline/unet-inputs';
 export { VaeCodec } from './pipeline/vae-codec';

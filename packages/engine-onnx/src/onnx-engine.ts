@@ -2,6 +2,7 @@ import {
   type EditRequest,
   type EngineCommonRequest,
   type EngineDescription,
+  type EnginePreview,
   type EngineResult,
   type EngineRunOptions,
   type GenerateRequest,
@@ -12,9 +13,10 @@ import {
   throwIfAborted,
 } from '@imageforge/engine-core';
 import { type OnnxEngineConfig, type OnnxEngineConfigInput, OnnxEngineConfigSchema } from './config/onnx-engine-config';
-import type { DiffusionPipeline, DiffusionRequest } from './pipeline/diffusion-pipeline';
+import type { DiffusionPipeline, DiffusionRequest, LatentPreview, PipelineRunOptions } from './pipeline/diffusion-pipeline';
 import { compositeKept, countRepainted, latentMask, maskPixels, pixelsToRgba, repaintMask, resizeRgba, rgbaToPixels } from './pipeline/image-tensors';
 import { type PipelineTimingHook, timed } from './pipeline/pipeline-timing';
+import type { PreviewDecoder } from './pipeline/preview-decoder';
 import { chooseRunSize, resizeMask } from './pipeline/run-size';
 import { describeProvider } from './sessions/execution-provider';
 import { type ModelSessions, releaseModelSessions } from './sessions/model-sessions';
@@ -24,6 +26,9 @@ export interface OnnxEngineOptions {
   /** Receives ONNX Runtime vs host timings of every run (benchmarks, profiling). Default none. */
   timing?: PipelineTimingHook;
 }
+
+/** The engine contract allows 0-3 previews per image. */
+const MAX_PREVIEWS = 3;
 
 interface SourceImage {
   image: RawImage;
@@ -36,6 +41,7 @@ export class OnnxImageEngine implements ImageEngine {
   readonly name = 'onnx';
   private sessions?: ModelSessions;
   private pipeline?: DiffusionPipeline;
+  private preview?: PreviewDecoder;
 
   constructor(
     readonly config: OnnxEngineConfig,
@@ -47,6 +53,7 @@ export class OnnxImageEngine implements ImageEngine {
     const loaded = await loadDiffusionPipeline(this.config);
     this.pipeline = loaded.pipeline;
     this.sessions = loaded.sessions;
+    this.preview = loaded.preview;
   }
 
   generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult<RawImage>> {
@@ -73,6 +80,7 @@ export class OnnxImageEngine implements ImageEngine {
     const sessions = this.sessions;
     this.sessions = undefined;
     this.pipeline = undefined;
+    this.preview = undefined;
     if (sessions) await releaseModelSessions(sessions);
   }
 
@@ -102,7 +110,14 @@ export class OnnxImageEngine implements ImageEngine {
         diffusion.strength = this.config.strength;
       }
     }
-    const runOptions = { ...options, timing: this.options.timing };
+    const previews = options.onPreview ? Math.max(0, Math.min(MAX_PREVIEWS, Math.floor(request.partialImages ?? 0))) : 0;
+    const runOptions: PipelineRunOptions = { ...options, timing: this.options.timing };
+    const onPreview = options.onPreview;
+    if (previews > 0 && onPreview && this.preview) {
+      diffusion.previews = previews;
+      const decoder = this.preview;
+      runOptions.onLatentPreview = (preview) => this.sendPreview(decoder, preview, request, source, runOptions.timing, onPreview);
+    }
     const { latents, promptTokens } = await pipeline.denoise(diffusion, runOptions);
     const images: RawImage[] = [];
     for (let i = 0; i < request.n; i++) {
@@ -126,6 +141,28 @@ export class OnnxImageEngine implements ImageEngine {
     usage.total_tokens = usage.input_tokens + usage.output_tokens;
     usage.input_tokens_details.text_tokens = promptTokens;
     return { images, usage };
+  }
+
+  /**
+   * Decodes and hands on one preview. A preview is a courtesy: any failure in it (decoder,
+   * callback) is dropped so the run goes on to its result.
+   */
+  private async sendPreview(
+    decoder: PreviewDecoder,
+    preview: LatentPreview,
+    request: EngineCommonRequest,
+    source: SourceImage | undefined,
+    timing: PipelineTimingHook | undefined,
+    onPreview: (preview: EnginePreview) => Promise<void>,
+  ): Promise<void> {
+    try {
+      const decoded = await decoder.decode(preview.latents, timing);
+      let image = resizeRgba(decoded, request.width, request.height);
+      if (source?.repaint) image = compositeKept(image, source.image, source.repaint);
+      await onPreview({ imageIndex: preview.imageIndex, partialIndex: preview.partialIndex, image });
+    } catch {
+      // Dropped on purpose: the image itself still comes.
+    }
   }
 }
 

@@ -27,6 +27,12 @@ export const OnnxEngineConfigSchema = z.object({
    * Default: the UNet's fixed spatial dims when it has them, else 512.
    */
   nativeSize: z.number().int().min(64).multipleOf(8).optional(),
+  /**
+   * How streamed previews (partial images) are decoded. `auto`: the folder's `vae_approx/` or
+   * `taesd_decoder/` model when present, else a cheap linear latent-to-RGB projection.
+   * `vae`: the full VAE decoder (sharp, but a whole decode per preview). Default `auto`.
+   */
+  previewDecoder: z.enum(['auto', 'vae']).default('auto'),
 });
 
 export type OnnxEngineConfig = z.infer<typeof OnnxEngineConfigSchema>;

@@ -40,12 +40,37 @@ export interface DiffusionRequest {
   latentMask?: Float32Array;
   /** Source with the repaint region zeroed, for 9-channel inpainting UNets. */
   maskedImage?: HostTensor;
+  /** Previews of x̂0 per image, sent to `onLatentPreview`; spacing in `previewStepIndices`. Default 0. */
+  previews?: number;
+}
+
+/** One image's clean-latent estimate partway through the schedule. */
+export interface LatentPreview {
+  imageIndex: number;
+  partialIndex: number;
+  /** [1,4,h,w], scaled as the UNet sees them. */
+  latents: HostTensor;
 }
 
 export interface PipelineRunOptions {
   signal: AbortSignal;
   onProgress?: (progress: EngineProgress) => void;
   timing?: PipelineTimingHook;
+  /** Awaited before the next step, so previews arrive in order. */
+  onLatentPreview?: (preview: LatentPreview) => Promise<void>;
+}
+
+/**
+ * 0-based step indices after which previews are taken: round(k·steps/(count+1)) steps done,
+ * k = 1..count, never the last step; short schedules give fewer.
+ */
+export function previewStepIndices(steps: number, count: number): number[] {
+  const indices = new Set<number>();
+  for (let k = 1; k <= count; k++) {
+    const done = Math.round((k * steps) / (count + 1));
+    if (done >= 1 && done < steps) indices.add(done - 1);
+  }
+  return [...indices];
 }
 
 export interface DiffusionOutput {
@@ -105,7 +130,7 @@ export class DiffusionPipeline {
       const rows = guided ? [...Array<number>(batch).fill(0), ...Array<number>(batch).fill(1)] : Array<number>(batch).fill(0);
       const hiddenStates = selectRows(conditioning.hiddenStates, rows);
       const extras = Object.fromEntries(Object.entries(conditioning.extras).map(([k, v]) => [k, selectRows(v, rows)]));
-      const latents = await this.runBatch({ request, batch, noise, source, strength, guided, hiddenStates, extras }, options, () => {
+      const latents = await this.runBatch({ request, start, batch, noise, source, strength, guided, hiddenStates, extras }, options, () => {
         done += 1;
         options.onProgress?.({ step: done, total });
       });
@@ -141,6 +166,7 @@ export class DiffusionPipeline {
   private async runBatch(
     run: {
       request: DiffusionRequest;
+      start: number;
       batch: number;
       noise: NoiseSource;
       source: SourceLatents;
@@ -163,6 +189,7 @@ export class DiffusionPipeline {
     let latents =
       clean && run.strength < 1 ? scheduler.addNoise(clean, initialNoise, timesteps[0]!) : scaled(initialNoise, scheduler.initNoiseSigma);
     const blend = this.parts.unetSignature.inChannels === 4 && request.latentMask && clean ? request.latentMask : undefined;
+    const previewAt = options.onLatentPreview ? previewStepIndices(timesteps.length, request.previews ?? 0) : [];
     for (let i = 0; i < timesteps.length; i++) {
       throwIfAborted(signal);
       const t = timesteps[i]!;
@@ -182,6 +209,8 @@ export class DiffusionPipeline {
       const unetMs = timing ? performance.now() - unetStart : 0;
       const predicted = readFloat32(outputs[this.parts.unetSignature.outputName], 'unet out_sample').data;
       const eps = guided ? applyGuidance(predicted, request.guidanceScale) : predicted;
+      const previewIndex = previewAt.indexOf(i);
+      const original = previewIndex >= 0 ? scheduler.predictOriginal(eps, t, latents) : undefined;
       latents = scheduler.step(eps, t, latents, noise);
       if (blend && clean) {
         // diffusers' legacy inpainting: outside the mask, follow the source noised to the next timestep.
@@ -194,6 +223,14 @@ export class DiffusionPipeline {
         timing.record('host', 'step', performance.now() - stepStart - unetMs);
       }
       stepDone();
+      if (original) {
+        const estimate = blend && clean ? blendKept(original, clean, blend) : original;
+        const size = estimate.length / batch;
+        for (let k = 0; k < batch; k++) {
+          const item: HostTensor = { data: estimate.slice(k * size, (k + 1) * size), dims: [1, 4, dims[2]!, dims[3]!] };
+          await options.onLatentPreview?.({ imageIndex: run.start + k, partialIndex: previewIndex, latents: item });
+        }
+      }
     }
     return { data: latents, dims };
   }

@@ -72,27 +72,40 @@ export function compositeKept(generated: RawImage, original: RawImage, mask: Uin
   return { data, width: generated.width, height: generated.height };
 }
 
-/** Bilinear RGBA resize (pixel centres aligned), for models run at their native size. */
+/** Bilinear RGBA resize (pixel centres aligned), for models run at their native size and for previews. */
 export function resizeRgba(image: RawImage, width: number, height: number): RawImage {
   if (image.width === width && image.height === height) return image;
   const data = Buffer.alloc(width * height * 4);
+  const src = image.data;
+  const rowBytes = image.width * 4;
+  // Column taps once per resize rather than per pixel: previews upscale latent-sized images often.
+  const left = new Int32Array(width);
+  const right = new Int32Array(width);
+  const weight = new Float64Array(width);
   const sx = image.width / width;
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), image.width - 1);
+    const x0 = Math.floor(fx);
+    left[x] = x0 * 4;
+    right[x] = Math.min(x0 + 1, image.width - 1) * 4;
+    weight[x] = fx - x0;
+  }
   const sy = image.height / height;
   for (let y = 0; y < height; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), image.height - 1);
     const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, image.height - 1);
+    const top = y0 * rowBytes;
+    const bottom = Math.min(y0 + 1, image.height - 1) * rowBytes;
     const wy = fy - y0;
+    let out = y * width * 4;
     for (let x = 0; x < width; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), image.width - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, image.width - 1);
-      const wx = fx - x0;
+      const l = left[x]!;
+      const r = right[x]!;
+      const wx = weight[x]!;
       for (let c = 0; c < 4; c++) {
-        const at = (xx: number, yy: number) => image.data[(yy * image.width + xx) * 4 + c]!;
-        const top = at(x0, y0) * (1 - wx) + at(x1, y0) * wx;
-        const bottom = at(x0, y1) * (1 - wx) + at(x1, y1) * wx;
-        data[(y * width + x) * 4 + c] = Math.round(top * (1 - wy) + bottom * wy);
+        const t = src[top + l + c]! * (1 - wx) + src[top + r + c]! * wx;
+        const b = src[bottom + l + c]! * (1 - wx) + src[bottom + r + c]! * wx;
+        data[out++] = Math.round(t * (1 - wy) + b * wy);
       }
     }
   }

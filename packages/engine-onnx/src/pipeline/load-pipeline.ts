@@ -8,13 +8,16 @@ import { ClipTokenizer } from '../tokenizer';
 import { DiffusionPipeline } from './diffusion-pipeline';
 import { ClipTextConditioning } from './text-conditioning';
 import { readUNetSignature } from './unet-inputs';
+import { type PreviewDecoder, choosePreviewDecoder } from './preview-decoder';
 import { VaeCodec } from './vae-codec';
 
-export type PipelineLoadConfig = Pick<OnnxEngineConfig, 'modelDir' | 'provider' | 'deviceId' | 'scheduler' | 'maxBatch'>;
+export type PipelineLoadConfig = Pick<OnnxEngineConfig, 'modelDir' | 'provider' | 'deviceId' | 'scheduler' | 'maxBatch'> &
+  Partial<Pick<OnnxEngineConfig, 'previewDecoder'>>;
 
 export interface LoadedPipeline {
   pipeline: DiffusionPipeline;
   sessions: ModelSessions;
+  preview: PreviewDecoder;
 }
 
 /**
@@ -30,16 +33,17 @@ export async function loadDiffusionPipeline(config: PipelineLoadConfig): Promise
   createScheduler(schedulerConfig, config.scheduler);
   const sessions = await loadModelSessions(modelDir, config);
   try {
+    const vae = new VaeCodec(sessions.vaeDecoder, sessions.vaeEncoder, folder.scalingFactor);
     const pipeline = new DiffusionPipeline({
       conditioning: new ClipTextConditioning(tokenizer, sessions.textEncoder),
       unet: sessions.unet,
       unetSignature: readUNetSignature(sessions.unet),
-      vae: new VaeCodec(sessions.vaeDecoder, sessions.vaeEncoder, folder.scalingFactor),
+      vae,
       createScheduler: () => createScheduler(schedulerConfig, config.scheduler),
       createNoise: (seed) => new SeededNoise(seed),
       maxBatch: config.maxBatch,
     });
-    return { pipeline, sessions };
+    return { pipeline, sessions, preview: choosePreviewDecoder(config.previewDecoder ?? 'auto', vae, sessions.previewDecoder) };
   } catch (error) {
     await releaseModelSessions(sessions);
     throw error;

@@ -1,5 +1,5 @@
 import { alphasCumprod } from './beta-schedule';
-import { addNoiseVariancePreserving, alphaBarAt, alphaEpsilon, alphaPrediction, assertSameLength } from './prediction';
+import { addNoiseVariancePreserving, alphaBarAt, alphaEpsilon, alphaPrediction, assertSameLength, combineLinear } from './prediction';
 import type { DiffusionScheduler, NoiseSource, SchedulerConfig } from './scheduler';
 import { img2imgStartIndex, spacedTimesteps } from './timestep-spacing';
 
@@ -67,6 +67,12 @@ export class DdimScheduler implements DiffusionScheduler {
       out[i] = z === undefined ? value : value + std * z[i]!;
     }
     return out;
+  }
+
+  predictOriginal(modelOutput: Float32Array, timestep: number, latents: Float32Array): Float32Array {
+    const x0 = alphaPrediction(this.config.prediction_type, alphaBarAt(this.alphasCumprod, timestep));
+    const range = typeof this.config.clip_sample_range === 'number' ? this.config.clip_sample_range : 1;
+    return combineLinear(x0, latents, modelOutput, this.config.clip_sample === true ? range : undefined);
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {

@@ -1,5 +1,5 @@
 import { alphasCumprod } from './beta-schedule';
-import { addNoiseVariancePreserving, alphaBarAt, alphaPrediction, assertSameLength } from './prediction';
+import { addNoiseVariancePreserving, alphaBarAt, alphaPrediction, assertSameLength, combineLinear } from './prediction';
 import type { DiffusionScheduler, NoiseSource, SchedulerConfig } from './scheduler';
 
 /** LCM's σ_data in the boundary-condition scalings. */
@@ -51,10 +51,7 @@ export class LcmScheduler implements DiffusionScheduler {
     if (index < 0) throw new RangeError(`timestep ${timestep} is not in this lcm schedule; call setTimesteps first`);
     const isLast = index === this.timesteps.length - 1;
     const alphaBar = alphaBarAt(this.alphasCumprod, timestep);
-    const scaling = typeof this.config.timestep_scaling === 'number' ? this.config.timestep_scaling : 10;
-    const scaled = timestep * scaling;
-    const cSkip = SIGMA_DATA ** 2 / (scaled * scaled + SIGMA_DATA ** 2);
-    const cOut = scaled / Math.sqrt(scaled * scaled + SIGMA_DATA ** 2);
+    const { cSkip, cOut } = this.boundaryScalings(timestep);
     const x0 = alphaPrediction(this.config.prediction_type, alphaBar);
     const clip = this.config.clip_sample === true;
     const range = typeof this.config.clip_sample_range === 'number' ? this.config.clip_sample_range : 1;
@@ -78,7 +75,23 @@ export class LcmScheduler implements DiffusionScheduler {
     return out;
   }
 
+  /** The step's denoised sample c_skip·x + c_out·x̂0, which the last step returns as is. */
+  predictOriginal(modelOutput: Float32Array, timestep: number, latents: Float32Array): Float32Array {
+    assertSameLength(modelOutput, latents);
+    const { cSkip, cOut } = this.boundaryScalings(timestep);
+    const x0 = alphaPrediction(this.config.prediction_type, alphaBarAt(this.alphasCumprod, timestep));
+    const range = typeof this.config.clip_sample_range === 'number' ? this.config.clip_sample_range : 1;
+    const original = combineLinear(x0, latents, modelOutput, this.config.clip_sample === true ? range : undefined);
+    return combineLinear({ a: cSkip, b: cOut }, latents, original);
+  }
+
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
     return addNoiseVariancePreserving(original, noise, alphaBarAt(this.alphasCumprod, timestep));
+  }
+
+  private boundaryScalings(timestep: number): { cSkip: number; cOut: number } {
+    const scaling = typeof this.config.timestep_scaling === 'number' ? this.config.timestep_scaling : 10;
+    const scaled = timestep * scaling;
+    return { cSkip: SIGMA_DATA ** 2 / (scaled * scaled + SIGMA_DATA ** 2), cOut: scaled / Math.sqrt(scaled * scaled + SIGMA_DATA ** 2) };
   }
 }

@@ -62,6 +62,17 @@ export function addNoiseVariancePreserving(original: Float32Array, noise: Float3
   return out;
 }
 
+/** a·x + b·m elementwise, clamped to ±range when `range` is given (clip_sample). */
+export function combineLinear({ a, b }: Linear, x: Float32Array, m: Float32Array, range?: number): Float32Array {
+  assertSameLength(x, m);
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = a * x[i]! + b * m[i]!;
+    out[i] = range === undefined ? v : v < -range ? -range : v > range ? range : v;
+  }
+  return out;
+}
+
 export function assertSameLength(a: Float32Array, b: Float32Array): void {
   if (a.length !== b.length) throw new RangeError(`tensor lengths differ: ${a.length} vs ${b.length}`);
 }

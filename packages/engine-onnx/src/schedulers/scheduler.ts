@@ -39,6 +39,11 @@ export interface DiffusionScheduler {
   scaleModelInput(latents: Float32Array, timestep: number): Float32Array;
   /** One denoising step: returns the latents for the next timestep. */
   step(modelOutput: Float32Array, timestep: number, latents: Float32Array, noise: NoiseSource): Float32Array;
+  /**
+   * The current estimate of the clean latents (diffusers' pred_original_sample; LCM's denoised
+   * output) from the same inputs as `step`, without advancing the schedule. Previews show it.
+   */
+  predictOriginal(modelOutput: Float32Array, timestep: number, latents: Float32Array): Float32Array;
   /** Noises clean latents to timestep t (img2img start, inpainting blend). */
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
 }

@@ -1,5 +1,5 @@
 import { alphasCumprod, linspace } from './beta-schedule';
-import { assertSameLength } from './prediction';
+import { assertSameLength, combineLinear, sigmaPrediction } from './prediction';
 import type { DiffusionScheduler, NoiseSource, SchedulerConfig } from './scheduler';
 import { img2imgStartIndex, spacedTimesteps } from './timestep-spacing';
 
@@ -54,6 +54,10 @@ export abstract class SigmaScheduler implements DiffusionScheduler {
   }
 
   abstract step(modelOutput: Float32Array, timestep: number, latents: Float32Array, noise: NoiseSource): Float32Array;
+
+  predictOriginal(modelOutput: Float32Array, timestep: number, latents: Float32Array): Float32Array {
+    return combineLinear(sigmaPrediction(this.config.prediction_type, this.sigmas[this.indexOf(timestep)]!), latents, modelOutput);
+  }
 
   /** x0 + σ_t·ε, with σ_t from the schedule (or interpolated for a timestep outside it). */
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {

@@ -10,7 +10,12 @@ export interface ModelSessions {
   vaeDecoder: InferenceSession;
   /** Absent in text-to-image-only exports; variations and edits then fail with a clear error. */
   vaeEncoder?: InferenceSession;
+  /** Optional TAESD-style decoder for previews, from `vae_approx/` or `taesd_decoder/`. */
+  previewDecoder?: InferenceSession;
 }
+
+/** Folders a tiny preview decoder may live in, first found wins. */
+const PREVIEW_DECODER_PARTS = ['vae_approx', 'taesd_decoder'];
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -58,7 +63,11 @@ export async function loadModelSessions(modelDir: string, selection: ProviderSel
     const textEncoder = await open('text_encoder');
     const vaeDecoder = await open('vae_decoder');
     const vaeEncoder = (await exists(path('vae_encoder'))) ? await open('vae_encoder') : undefined;
-    return { textEncoder, unet, vaeDecoder, vaeEncoder };
+    let previewDecoder: InferenceSession | undefined;
+    for (const part of PREVIEW_DECODER_PARTS) {
+      if (!previewDecoder && (await exists(path(part)))) previewDecoder = await open(part);
+    }
+    return { textEncoder, unet, vaeDecoder, vaeEncoder, previewDecoder };
   } catch (error) {
     await Promise.allSettled(created.map((s) => s.release()));
     throw error;
@@ -66,6 +75,6 @@ export async function loadModelSessions(modelDir: string, selection: ProviderSel
 }
 
 export async function releaseModelSessions(sessions: ModelSessions): Promise<void> {
-  const all = [sessions.unet, sessions.textEncoder, sessions.vaeDecoder, sessions.vaeEncoder];
+  const all = [sessions.unet, sessions.textEncoder, sessions.vaeDecoder, sessions.vaeEncoder, sessions.previewDecoder];
   await Promise.allSettled(all.filter((s): s is InferenceSession => s !== undefined).map((s) => s.release()));
 }
