@@ -95,6 +95,21 @@ export function notFoundRoute(req: Request, _res: Response, next: NextFunction):
   );
 }
 
+/**
+ * The answer for anything a request handler threw, logged as what it is: a fault nobody
+ * mapped (500, with its stack) or a server-side failure the caller is told of (warn).
+ * Streams that already sent their headers answer with it in a frame.
+ */
+export function answerFor(error: unknown, logger: Logger, context: Record<string, unknown>): ApiError {
+  const apiError = toApiError(error);
+  if (!apiError) {
+    logger.error({ err: error, ...context }, 'unhandled error');
+    return new InternalError('The server had an error while processing your request. Sorry about that!');
+  }
+  if (apiError.status >= 500) logger.warn({ ...context, status: apiError.status, message: apiError.message }, 'request failed');
+  return apiError;
+}
+
 /** The one place errors become responses: OpenAI's body shape plus x-request-id. */
 export function createErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -105,13 +120,7 @@ export function createErrorHandler(logger: Logger) {
       if (!res.headersSent && !res.destroyed) res.status(400).json(toApiError(error)?.toBody());
       return;
     }
-    let apiError = toApiError(error);
-    if (!apiError) {
-      logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');
-      apiError = new InternalError('The server had an error while processing your request. Sorry about that!');
-    } else if (apiError.status >= 500) {
-      logger.warn({ requestId, status: apiError.status, message: apiError.message }, 'request failed');
-    }
+    const apiError = answerFor(error, logger, { requestId, method: req.method, path: req.path });
     if (res.headersSent) {
       res.end();
       return;

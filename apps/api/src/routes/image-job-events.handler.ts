@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
-import { InternalError } from '@imageforge/contracts';
 import type { ApiDeps } from '../api-deps';
-import { toApiError } from '../middleware/error-handler.middleware';
+import { answerFor } from '../middleware/error-handler.middleware';
 import { createSseWriter } from './sse-writer';
+import { callerHangup } from './caller-hangup';
 
 /** Proxies close idle streams; a comment line every so often keeps this one open. */
 const KEEP_ALIVE_MS = 15_000;
@@ -16,10 +16,7 @@ const KEEP_ALIVE_MS = 15_000;
  */
 export function imageJobEventsHandler(deps: ApiDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const hangup = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) hangup.abort();
-    });
+    const hangup = callerHangup(res);
     const sse = createSseWriter(res);
     let frames = 0;
     let keepAlive: NodeJS.Timeout | undefined;
@@ -28,7 +25,7 @@ export function imageJobEventsHandler(deps: ApiDeps) {
         jobId: String(req.params.id),
         owner: String(res.locals.owner),
         partialImages: req.query.partial_images === 'true',
-        signal: hangup.signal,
+        signal: hangup,
         send: (frame) => {
           if (!keepAlive) {
             sse.open();
@@ -40,11 +37,7 @@ export function imageJobEventsHandler(deps: ApiDeps) {
       });
     } catch (error) {
       if (!res.headersSent) throw error;
-      let apiError = toApiError(error);
-      if (!apiError) {
-        deps.logger.error({ err: error, requestId: res.locals.requestId }, 'job event stream failed');
-        apiError = new InternalError('The server had an error while processing your request. Sorry about that!');
-      }
+      const apiError = answerFor(error, deps.logger, { requestId: res.locals.requestId, stream: 'job events' });
       await sse.write(`event: error\ndata: ${JSON.stringify(apiError.toBody())}\n\n`);
     } finally {
       clearInterval(keepAlive);

@@ -1,9 +1,10 @@
 import type { Response } from 'express';
-import { InternalError, toImageCompletedEvents } from '@imageforge/contracts';
+import { toImageCompletedEvents } from '@imageforge/contracts';
 import type { ImageRequest } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
-import { toApiError } from '../middleware/error-handler.middleware';
+import { answerFor } from '../middleware/error-handler.middleware';
 import { createSseWriter } from './sse-writer';
+import { callerHangup } from './caller-hangup';
 
 type StreamedRequest = Extract<ImageRequest, { operation: 'generation' | 'edit' }>;
 
@@ -26,10 +27,7 @@ export async function answerStream(
   ctx: { owner: string; idempotencyKey?: string; webhookUrl?: string },
 ): Promise<void> {
   // A caller that hangs up stops only its stream; the job runs on and stays pollable.
-  const hangup = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) hangup.abort();
-  });
+  const hangup = callerHangup(res);
   const sse = createSseWriter(res);
   const open = (jobId: string) => sse.open({ 'x-job-id': jobId });
   const write = sse.write;
@@ -42,7 +40,7 @@ export async function answerStream(
       {
         requestId: String(res.locals.requestId),
         owner: ctx.owner,
-        signal: hangup.signal,
+        signal: hangup,
         ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
         ...(ctx.webhookUrl ? { webhookUrl: ctx.webhookUrl } : {}),
         stream: { onStarted: open, onPartial: event },
@@ -51,11 +49,7 @@ export async function answerStream(
     );
   } catch (error) {
     if (!res.headersSent) throw error;
-    let apiError = toApiError(error);
-    if (!apiError) {
-      deps.logger.error({ err: error, requestId: res.locals.requestId }, 'stream failed');
-      apiError = new InternalError('The server had an error while processing your request. Sorry about that!');
-    }
+    const apiError = answerFor(error, deps.logger, { requestId: res.locals.requestId, stream: 'images' });
     await write(`data: ${JSON.stringify(apiError.toBody())}\n\n`);
     res.end();
     return;

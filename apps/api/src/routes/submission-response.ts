@@ -6,6 +6,7 @@ import { answerStream, isStreamRequest } from './image-stream-response';
 import { sendJson } from './json-response';
 import { submitModeFrom } from './prefer-header';
 import { webhookUrlOf } from './webhook-url-param';
+import { callerHangup } from './caller-hangup';
 
 /**
  * Shared tail of the three image endpoints: pick sync/async from `Prefer`, submit the
@@ -20,16 +21,13 @@ export async function answerSubmission(req: Request, res: Response, deps: ApiDep
     return;
   }
   // A caller that hangs up stops only its wait; the job runs on and stays pollable.
-  const hangup = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) hangup.abort();
-  });
+  const hangup = callerHangup(res);
   const owner = String(res.locals.owner);
   const idempotencyKey = idempotencyKeyOf(req);
   const webhookUrl = webhookUrlOf(req, deps);
   const outcome = await deps.submissions.submit(
     request,
-    { requestId: String(res.locals.requestId), owner, signal: hangup.signal, idempotencyKey, ...(webhookUrl ? { webhookUrl } : {}) },
+    { requestId: String(res.locals.requestId), owner, signal: hangup, idempotencyKey, ...(webhookUrl ? { webhookUrl } : {}) },
     mode,
   );
   res.setHeader('x-job-id', outcome.jobId);
