@@ -1,4 +1,6 @@
+import { FINAL_BATCH_STATUSES } from '@imageforge/contracts';
 import type { BatchPhaseDeps } from './batch-deps';
+import { isReadyToFinalize } from './batch-record';
 
 const EVENT_TYPES = {
   completed: 'batch.completed',
@@ -30,7 +32,5 @@ export async function emitFinalEvent(deps: BatchPhaseDeps, batchId: string): Pro
 /** Queues finalize once every line has an outcome (checked by whoever settled the last). */
 export async function finalizeIfReady(deps: Pick<BatchPhaseDeps, 'store' | 'phases'>, batchId: string): Promise<void> {
   const record = await deps.store.get(batchId);
-  if (!record || !record.expandDone) return;
-  if (record.status !== 'in_progress' && record.status !== 'cancelling' && record.status !== 'finalizing') return;
-  if (record.completed + record.failed + record.cancelled >= record.total) await deps.phases.finalize(batchId);
+  if (record && !FINAL_BATCH_STATUSES.has(record.status) && isReadyToFinalize(record)) await deps.phases.finalize(batchId);
 }

@@ -16,3 +16,4 @@ export * from './resources/images';
 export * from './resources/models';
 export * from './resources/files';
 export * from './resources/batches';
+export * from './resources/cursor-list';

@@ -1,7 +1,8 @@
 import { InvalidRequestError, NotFoundError } from '../api-errors';
 import { invalidType, legacyIntegerAboveMax, legacyIntegerBelowMin, invalidValue, missingParameter, unknownParameter } from '../request-errors';
 import { RequestFields } from '../request-fields';
-import { BATCH_MAX_FILE_BYTES, parseCursorQuery, toCursorList, type CursorList } from './batches';
+import { BATCH_MAX_FILE_BYTES } from './batches';
+import { parseCursorQuery, toCursorList, type CursorList } from './cursor-list';
 
 /** OpenAI's Files resource: `/v1/files`, its `file` object, list page and delete answer. */
 
