@@ -15,6 +15,8 @@ describe(`${FileService.name} on Redis Cluster`, () => {
 
   beforeAll(async () => {
     redis = createRedisConnection({ clusterNodes: cluster.nodes }, { role: 'producer' });
+    // A producer connection refuses commands until the cluster's slots are known, as the API waits on it.
+    if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
     root = await mkdtemp(join(tmpdir(), 'files-cluster-'));
   });
   afterAll(async () => {
