@@ -121,6 +121,41 @@ describe('GET /v1/images/jobs/{id}/events', () => {
     expect((await collect(await watch(third.id))).at(-1)!.event).toBe('completed');
   });
 
+  it('estimates from the measured pace when queued work should start and finish, later in line never sooner', async () => {
+    // A finished job is what gives its model a measured pace.
+    const measured = await stack.request('/v1/images/generations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'pace', size: '256x256' }),
+    });
+    expect(measured.status).toBe(200);
+    const running = await submit({ prompt: 'running', n: 2 });
+    const next = await submit({ prompt: 'next' });
+    const last = await submit({ prompt: 'last', n: 2 });
+    let seen: { running: any; next: any; last: any } | undefined;
+    for (let i = 0; i < 100 && !seen; i++) {
+      const [a, b, c] = await Promise.all([job(running.id), job(next.id), job(last.id)]);
+      if (a.status === 'in_progress' && b.status === 'queued' && c.status === 'queued') seen = { running: a, next: b, last: c };
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seen).toBeDefined();
+    const now = Date.now() / 1000;
+    expect(seen!.running).toMatchObject({ estimated_start_at: null, queue_position: null });
+    expect(seen!.running.estimated_finish_at).toEqual(expect.any(Number));
+    expect(seen!.next.queue_position).toBe(0);
+    expect(seen!.last.queue_position).toBe(1);
+    // One slot at 0.6 s per image: `next` waits for `running`'s two images, `last` for `next`'s one too.
+    for (const queued of [seen!.next, seen!.last]) {
+      expect(queued.estimated_start_at).toBeGreaterThanOrEqual(Math.floor(now) - 1);
+      expect(queued.estimated_start_at).toBeLessThanOrEqual(now + 30);
+      expect(queued.estimated_finish_at).toBeGreaterThanOrEqual(queued.estimated_start_at);
+    }
+    expect(seen!.next.estimated_start_at).toBeGreaterThanOrEqual(seen!.running.estimated_finish_at - 1);
+    expect(seen!.last.estimated_start_at).toBeGreaterThanOrEqual(seen!.next.estimated_start_at);
+    expect(seen!.last.estimated_finish_at).toBeGreaterThan(seen!.next.estimated_finish_at);
+    for (const id of [running.id, next.id, last.id]) expect((await collect(await watch(id))).at(-1)!.event).toBe('completed');
+  });
+
   it('answers a reconnect after the end with the final frame at once, then ends', async () => {
     const done = await submit({ prompt: 'quick' });
     await collect(await watch(done.id));

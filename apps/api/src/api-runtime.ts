@@ -7,7 +7,7 @@ import { BatchPhaseQueue, BatchService, BatchStore, resignOutputLinks } from '@i
 import { FileService, imageFileResolver } from '@imageforge/files';
 import { ImageJobQueryService, ImageJobWatchService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
 import { BATCH_QUEUE, batchJobCatalog, imageJobCatalog } from '@imageforge/jobs';
-import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents } from '@imageforge/queue';
+import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents, RedisPaceBook } from '@imageforge/queue';
 import { createStorageProbe, LocalObjectStorage } from '@imageforge/storage';
 import { imageJobRecordAnnouncer, webhookConfigFromEnv, WebhookOutbox } from '@imageforge/webhooks';
 import type { ApiEnv } from './api-config';
@@ -65,7 +65,13 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   const batchPhases = new JobQueue({ catalog: batchJobCatalog, connection: producer, queueNames: [BATCH_QUEUE], lanes: ['interactive'], prefix, logger });
 
   // Jobs cancelled before they started never reach a worker: their event goes out from here.
-  const jobs = new ImageJobQueryService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, onCancelled: imageJobRecordAnnouncer(webhooks) });
+  const jobs = new ImageJobQueryService({
+    gateway,
+    storage,
+    urlTtlSeconds: env.URL_TTL_SECONDS,
+    onCancelled: imageJobRecordAnnouncer(webhooks),
+    pace: new RedisPaceBook({ redis: producer, prefix }),
+  });
   const app = createApp({
     registry,
     requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS, resolveFile: imageFileResolver(files, storage) }),

@@ -19,7 +19,7 @@ import {
   type JobHandlers,
 } from '@imageforge/jobs';
 import { createMaintenanceJobHandlers } from '@imageforge/maintenance';
-import { BullmqJobGateway, createJobWorker, createLaneWorkers, createRedisConnection, JobQueue, laneQueueName, type JobWorkerOptions, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
+import { BullmqJobGateway, createJobWorker, RedisPaceBook, createLaneWorkers, createRedisConnection, JobQueue, laneQueueName, type JobWorkerOptions, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
 import { createObjectStorage, LocalObjectStorage, type ObjectStorage } from '@imageforge/storage';
 import { createWebhookDeliveryHandlers, imageJobWebhookHook, webhookBackoffStrategy, WebhookOutbox } from '@imageforge/webhooks';
 import type { WorkerConfig, WorkerStorageConfig } from './worker-config';
@@ -122,7 +122,8 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       logger.info({ models: entry.models, engine: entry.config, loaded: entry.description }, 'engine loaded');
     }
     await storage.ping().catch((error) => logger.warn({ err: error, storage: storage.kind }, 'storage is not reachable yet; jobs will retry until it is'));
-    const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels });
+    const pace = new RedisPaceBook({ redis: connect('pace'), prefix: config.queuePrefix });
+    const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels, pace });
     // Emitted in the step that settles a job, before BullMQ records it: a crash re-runs both.
     webhooks = new WebhookOutbox({ connection: connect('webhooks-outbox'), prefix: config.queuePrefix, config: config.webhooks, logger });
     const batchConnection = connect('batches');

@@ -8,7 +8,7 @@ import {
   type ImageEngine,
   type RawImage,
 } from '@imageforge/engine-core';
-import type { ImageJobCatalog, ImageJobResult, JobContext, JobHandlers } from '@imageforge/jobs';
+import type { ImageJobCatalog, ImageJobResult, JobContext, JobHandlers, PaceBook } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import { seedForJob } from './job-seed';
 import { createProgressReporter } from './progress-reporter';
@@ -28,6 +28,8 @@ export interface ImageJobHandlersOptions {
   maxInputPixels: number;
   /** Unix milliseconds for `finishedAt`. Default: Date.now. */
   clock?: () => number;
+  /** Where each model's measured seconds per image go, for the queue-time estimates polls show. */
+  pace?: PaceBook;
 }
 
 interface PreparedRun {
@@ -52,6 +54,7 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
     readInputImage(storage, key, { maxPixels: maxInputPixels, width: params.width, height: params.height });
 
   async function execute(params: NormalizedImageParams, context: JobContext, prepare: () => Promise<PreparedRun>): Promise<ImageJobResult> {
+    const began = clock();
     const engine = engines.forModel(params.model);
     throwIfAborted(context.signal);
     const run = await prepare();
@@ -75,6 +78,8 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
     await assertEngineOutput(result.images, params);
     const images = await storeOutputImages(storage, context.jobId, result.images, params);
     await progress.finish();
+    // Reading inputs and storing outputs count: they hold the slot as long as the engine does.
+    await options.pace?.record(params.model, (clock() - began) / 1000 / Math.max(1, params.n));
     return {
       images,
       ...(result.revisedPrompt !== undefined ? { revisedPrompt: result.revisedPrompt } : {}),

@@ -282,3 +282,23 @@ describe('image job handlers facing a storage fault', () => {
     }
   });
 });
+
+describe('image job handlers measuring their pace', () => {
+  it('record each finished job’s slot time per image for its model, and nothing for a failed one', async () => {
+    const backend = await localBackend();
+    const recorded: Array<[string, number]> = [];
+    const pace = { record: async (model: string, seconds: number) => void recorded.push([model, seconds]), read: async () => new Map<string, number>() };
+    let now = 1_760_000_000_000;
+    // Each clock read moves 1.5 s: the handler reads it when it begins, when it records, and for finishedAt.
+    const clock = () => (now += 1_500);
+    const handlers = createImageJobHandlers({ storage: backend.storage, engines, maxInputPixels: MAX_INPUT_PIXELS, pace, clock });
+    try {
+      await handlers['image.generate']({ ...jobBase({ n: 3 }), prompt: 'a castle' }, context(newJobId()));
+      expect(recorded).toEqual([['gpt-image-1', 0.5]]);
+      await expect(handlers['image.generate']({ ...jobBase({ model: 'not-here' }), prompt: 'a castle' }, context(newJobId()))).rejects.toThrow();
+      expect(recorded).toHaveLength(1);
+    } finally {
+      await backend.dispose();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 import { ConflictError, NotFoundError } from '@imageforge/contracts';
-import type { AnyImageJobRecord, ImageJobCatalog, JobGateway } from '@imageforge/jobs';
+import type { AnyImageJobRecord, ImageJobCatalog, JobGateway, PaceBook } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import { isImageJobId } from './image-job-id';
+import { estimateImageJobTimes, etaModels } from './image-job-eta';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
 import { renderImagesResponse } from './images-response';
 
@@ -14,6 +15,10 @@ export interface ImageJobQueryDeps {
    * webhook event goes out: such a job never reaches a worker. Must be idempotent.
    */
   onCancelled?: (record: AnyImageJobRecord) => Promise<void>;
+  /** Measured seconds per image by model, for `estimated_*_at`; without it they stay null. */
+  pace?: PaceBook;
+  /** Unix milliseconds. Default: Date.now. */
+  now?: () => number;
 }
 
 /** Poll and cancel. A key sees only its own jobs: anyone else's id reads as absent. */
@@ -60,7 +65,10 @@ export class ImageJobQueryService {
         ? await renderImagesResponse(record.payload, record.result, this.deps.storage, this.deps.urlTtlSeconds)
         : null;
     // Computed only for reads (polls, event streams), never while a job is being created.
-    const position = record.status === 'queued' ? await this.deps.gateway.position(record.id) : null;
-    return toImageJobObject(record, result, position);
+    const standing = record.status === 'queued' ? await this.deps.gateway.standing(record.id) : null;
+    const live = record.status === 'queued' || record.status === 'in_progress';
+    const secondsPerImage = live && this.deps.pace ? await this.deps.pace.read(etaModels(record, standing)) : new Map<string, number>();
+    const eta = estimateImageJobTimes({ record, standing, secondsPerImage, now: (this.deps.now ?? Date.now)() });
+    return toImageJobObject(record, result, { queuePosition: standing?.position ?? null, eta });
   }
 }

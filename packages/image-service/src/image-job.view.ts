@@ -1,5 +1,6 @@
 import type { ImageOperation, ImagesResponse } from '@imageforge/contracts';
 import { imageJobCatalog, type AnyImageJobRecord, type JobLane, type JobStatus } from '@imageforge/jobs';
+import type { ImageJobEta } from './image-job-eta';
 
 /** The job object `GET /v1/images/jobs/{id}` and `202` answers return. */
 export interface ImageJobObject {
@@ -16,6 +17,13 @@ export interface ImageJobObject {
   progress: number;
   /** While `queued`: how many jobs of its lane start before it (0: next). Null otherwise, and on the 202 answer. */
   queue_position: number | null;
+  /**
+   * Unix seconds, while queued: when it should start, from each model's measured seconds per
+   * image and the work ahead in its lane. Null when its model was never measured, and on the 202 answer.
+   */
+  estimated_start_at: number | null;
+  /** Unix seconds, while queued or running: when it should finish, on the same measure. */
+  estimated_finish_at: number | null;
   /** Unix seconds. */
   created_at: number;
   started_at: number | null;
@@ -27,9 +35,16 @@ export interface ImageJobObject {
 
 const OWNER_PREFIX_LENGTH = 16;
 
-const toSeconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
+const toSeconds = (ms: number | undefined | null): number | null => (ms === undefined || ms === null ? null : Math.floor(ms / 1000));
 
-export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null, queuePosition: number | null = null): ImageJobObject {
+/** What only a read of the live queue knows; absent where the job was just created. */
+export interface ImageJobLiveView {
+  queuePosition: number | null;
+  eta: ImageJobEta;
+}
+
+export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null, live?: ImageJobLiveView): ImageJobObject {
+  const waiting = record.status === 'queued';
   return {
     id: record.id,
     object: 'image.job',
@@ -40,7 +55,9 @@ export function toImageJobObject(record: AnyImageJobRecord, result: ImagesRespon
     lane: record.payload.lane ?? 'interactive',
     owner: record.payload.owner.slice(0, OWNER_PREFIX_LENGTH),
     progress: record.progress,
-    queue_position: record.status === 'queued' ? queuePosition : null,
+    queue_position: waiting ? (live?.queuePosition ?? null) : null,
+    estimated_start_at: waiting ? toSeconds(live?.eta.startAt) : null,
+    estimated_finish_at: waiting || record.status === 'in_progress' ? toSeconds(live?.eta.finishAt) : null,
     created_at: Math.floor(record.createdAt / 1000),
     started_at: toSeconds(record.startedAt),
     completed_at: toSeconds(record.finishedAt),

@@ -9,3 +9,4 @@ export * from './image-job-watch.service';
 export * from './image-request-builder';
 export * from './upload-inspector';
 export * from './image-job-preparer';
+export * from './image-job-eta';

@@ -58,6 +58,20 @@ export interface JobGateway<C extends JobCatalog> {
   /** The job in whichever queue holds it, or null. */
   read(jobId: string): Promise<AnyJobRecord<C> | null>;
   cancel(jobId: string): Promise<CancelOutcome>;
-  /** 0-based place in its lane's wait order while it waits there; null otherwise. One read: for polls, not for enqueue. */
-  position(jobId: string): Promise<number | null>;
+  /**
+   * Where the job stands in its lane while it waits there, with a sample of the work
+   * ahead of it and what the lane is running; null when it does not wait (started,
+   * finished, delayed for a retry, or unknown). One read: for polls, not for enqueue.
+   */
+  standing(jobId: string, options?: { sample?: number }): Promise<QueueStanding<C> | null>;
+}
+
+/** A waiting job's view of its lane, enough to estimate when it starts. */
+export interface QueueStanding<C extends JobCatalog> {
+  /** 0-based place in the lane's wait order (0: next). */
+  position: number;
+  /** Payloads of up to `sample` (default 50) of the jobs ahead of it, in no promised order. */
+  ahead: JobPayload<C>[];
+  /** The lane's jobs that hold a worker slot now: the lane's capacity at this moment. */
+  running: Array<{ payload: JobPayload<C>; startedAt: number }>;
 }

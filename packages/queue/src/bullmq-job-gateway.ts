@@ -1,7 +1,7 @@
-import type { AnyJobRecord, CancelOutcome, EnqueuedJob, EnqueueRequest, JobCatalog, JobGateway, JobName, JobResult, JobWaiter } from '@imageforge/jobs';
+import type { AnyJobRecord, CancelOutcome, EnqueuedJob, EnqueueRequest, JobCatalog, JobGateway, JobName, JobResult, JobWaiter, QueueStanding } from '@imageforge/jobs';
 import type { CompletionWaiters } from './completion-waiters';
 import { cancelJob } from './job-cancellation';
-import { jobQueuePosition } from './job-queue-position';
+import { jobQueueStanding } from './job-queue-standing';
 import type { JobQueue } from './job-queue';
 import { readJobRecord } from './job-record-reader';
 import type { RedisClient } from './redis-connection';
@@ -44,8 +44,8 @@ export class BullmqJobGateway<C extends JobCatalog> implements JobGateway<C> {
     return found ? cancelJob(found.bull, this.deps.connection, jobId) : 'not_found';
   }
 
-  async position(jobId: string): Promise<number | null> {
+  async standing(jobId: string, options: { sample?: number } = {}): Promise<QueueStanding<C> | null> {
     const found = await this.deps.queue.locate(jobId);
-    return found ? jobQueuePosition(found.bull, this.deps.connection, jobId) : null;
+    return found ? jobQueueStanding<C>(found.bull, this.deps.connection, jobId, options.sample) : null;
   }
 }

@@ -14,6 +14,7 @@ import {
   type JobRecord,
   type JobResult,
   type JobWaiter,
+  type QueueStanding,
 } from '@imageforge/jobs';
 
 interface Pending {
@@ -98,12 +99,18 @@ export class InMemoryJobGateway<C extends JobCatalog> implements JobGateway<C> {
   }
 
   /** First come, first served among the queued jobs of its queue and lane (no priorities here). */
-  async position(jobId: string): Promise<number | null> {
+  async standing(jobId: string, options: { sample?: number } = {}): Promise<QueueStanding<C> | null> {
     const record = this.jobs.get(jobId);
     if (!record || record.status !== 'queued') return null;
     const lane = (job: JobRecord<C>) => (job.payload as { lane?: unknown }).lane;
-    const ahead = this.records.filter((job) => job.queue === record.queue && lane(job) === lane(record) && job.status === 'queued');
-    return ahead.findIndex((job) => job.id === jobId);
+    const sameLane = this.records.filter((job) => job.queue === record.queue && lane(job) === lane(record));
+    const queued = sameLane.filter((job) => job.status === 'queued');
+    const position = queued.findIndex((job) => job.id === jobId);
+    return {
+      position,
+      ahead: queued.slice(0, position).slice(-(options.sample ?? 50)).map((job) => job.payload),
+      running: sameLane.filter((job) => job.status === 'in_progress').map((job) => ({ payload: job.payload, startedAt: job.startedAt ?? this.clock() })),
+    };
   }
 
   /** The next `enqueue` rejects with `error` (Redis down, say) and adds nothing. */
