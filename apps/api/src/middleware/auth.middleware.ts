@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthenticationError } from '@imageforge/contracts';
+import { API_SCOPES, type ApiPrincipal } from '@imageforge/tenancy';
 
 const digestOf = (key: string): Buffer => createHash('sha256').update(key).digest();
 
@@ -21,6 +22,7 @@ export function createAuthMiddleware(keys: readonly string[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (digests.length === 0) {
       res.locals.owner = ANONYMOUS_OWNER;
+      res.locals.principal = { owner: ANONYMOUS_OWNER, keyId: 'anonymous', scopes: API_SCOPES, limits: {} } satisfies ApiPrincipal;
       return next();
     }
     const header = req.header('authorization') ?? '';
@@ -40,6 +42,7 @@ export function createAuthMiddleware(keys: readonly string[]) {
     }
     // The digest just compared is ownerOf(key) in bytes: one hash per request, not two.
     res.locals.owner = presented.toString('hex');
+    res.locals.principal = { owner: res.locals.owner, keyId: 'static', scopes: API_SCOPES, limits: {} } satisfies ApiPrincipal;
     next();
   };
 }
