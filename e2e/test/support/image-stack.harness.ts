@@ -115,7 +115,13 @@ export function useImageStack(options: ImageStackOptions = {}) {
     } else {
       storageEnv = { STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: join(dir, 'objects') };
     }
-    api = await startApi(
+    api = await startApiProcess();
+    if (!options.withoutWorker) await startWorkerProcess();
+  });
+
+  /** An API on this stack's Redis and storage; the API listens before Redis is up, so this waits for it. */
+  const startApiProcess = async (extraEnv: Record<string, string> = {}): Promise<ApiRuntime> => {
+    const started = await startApi(
       parseApiEnv({
         PORT: '0',
         ...redis.env,
@@ -125,15 +131,17 @@ export function useImageStack(options: ImageStackOptions = {}) {
         ...(options.models ? { MODEL_REGISTRY_PATH: join(dir, 'models.json') } : {}),
         ...storageEnv,
         ...options.apiEnv,
+        ...extraEnv,
       }),
       options.apiLogger ?? silent,
     );
-    // The API listens before its Redis connection is up and answers 503 until then, as it should; tests start once it is up.
-    await api.redisReady();
-    if (!options.withoutWorker) await startWorkerProcess();
-  });
+    await started.redisReady();
+    return started;
+  };
+  const extraApis: ApiRuntime[] = [];
 
   afterAll(async () => {
+    await Promise.all(extraApis.map((extra) => extra.close(1_000)));
     await api?.close(1_000);
     await worker?.close();
     await redisServer?.stop();
@@ -152,6 +160,12 @@ export function useImageStack(options: ImageStackOptions = {}) {
       return dir;
     },
     startWorker: startWorkerProcess,
+    /** A second (third, …) API process sharing this stack's Redis and storage, closed with the stack. */
+    async startAnotherApi(extraEnv: Record<string, string> = {}): Promise<{ url: string }> {
+      const extra = await startApiProcess(extraEnv);
+      extraApis.push(extra);
+      return { url: extra.url };
+    },
     /** What a worker started as its own process needs to serve this stack (Redis, storage, models). */
     get workerProcessEnv(): Record<string, string> {
       return {
