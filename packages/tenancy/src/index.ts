@@ -1,1 +1,4 @@
 export * from './principal';
+export * from './scopes';
+export * from './keys';
+export * from './limits';
