@@ -67,6 +67,19 @@ export interface ObjectStorage {
   /** Deletes the object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /**
+   * Deletes every key given, in requests of up to DELETE_MANY_LIMIT keys (S3 DeleteObjects); missing keys
+   * are not an error, so deleting the same keys again does nothing. Rejects with StorageUnavailableError
+   * ('delete', naming a key it could not delete) when the store refuses; keys already deleted stay deleted.
+   */
+  deleteMany(keys: readonly string[]): Promise<void>;
+  /**
+   * Removes what writes that never finished left behind, if the store keeps any: temp files of a local
+   * write cut short by a crash, last touched before `before` (unix milliseconds). Answers how many it
+   * removed. S3 keeps incomplete multipart uploads out of sight of this interface: a bucket lifecycle
+   * rule (AbortIncompleteMultipartUpload) removes those, and this answers 0.
+   */
+  deleteAbandonedWrites(before: number): Promise<number>;
+  /**
    * Keys under `prefix`, a bounded page at a time, in an order that is stable for the
    * store (S3: lexicographic), so a sweep can walk any number of objects.
    */
@@ -76,6 +89,9 @@ export interface ObjectStorage {
   /** Throws when the store cannot be reached (readiness probe). */
   ping(): Promise<void>;
 }
+
+/** Most keys one deleteMany request carries: S3's DeleteObjects limit. */
+export const DELETE_MANY_LIMIT = 1_000;
 
 export class ObjectNotFoundError extends Error {
   constructor(readonly key: string) {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { LocalObjectStorage } from '../src';
 import { describeObjectStorageConformance } from './object-storage.conformance';
 
@@ -18,6 +19,15 @@ async function readLocalSignedUrl(storage: LocalObjectStorage, link: string): Pr
   const key = url.pathname.slice(routePrefix.length).split('/').map(decodeURIComponent).join('/');
   const valid = storage.verifySignedKey(key, url.searchParams.get('expires') ?? '', url.searchParams.get('signature') ?? '');
   return valid ? storage.get(key) : null;
+}
+
+/** Until `dir` holds `count` entries: a streamed write opens its temp file a few ticks after it starts. */
+async function waitForEntries(dir: string, count: number): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    if ((await readdir(dir).catch(() => [])).length >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`${dir} never held ${count} entries`);
 }
 
 async function tempRoot(): Promise<string> {
@@ -105,6 +115,28 @@ describe(LocalObjectStorage.name, () => {
     await storage.put('a/b.png', randomBytes(100), { contentType: 'image/png' });
     await storage.put('a/b.png', randomBytes(50), { contentType: 'image/png' });
     expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('removes temp files a crashed write left behind once idle long enough, and never a write in progress', async () => {
+    await storage.put('jobs/j1/output/0.png', randomBytes(10), { contentType: 'image/png' });
+    // What a process killed mid-write leaves: a temp file that is never renamed.
+    const crashed = join(root, 'tmp', 'crashed-write');
+    await writeFile(crashed, randomBytes(100));
+    const hourAgo = (Date.now() - 3_600_000) / 1000;
+    await utimes(crashed, hourAgo, hourAgo);
+    const body = new PassThrough();
+    const writing = storage.putStream('files/slow-upload', body, { contentType: 'text/plain' });
+    body.write(Buffer.from('first half '));
+    await waitForEntries(join(root, 'tmp'), 2);
+
+    expect(await storage.deleteAbandonedWrites(Date.now() - 60_000)).toBe(1);
+
+    expect(await readdir(join(root, 'tmp'))).toHaveLength(1);
+    body.end(Buffer.from('second half'));
+    await expect(writing).resolves.toEqual({ size: 22 });
+    expect((await storage.get('files/slow-upload')).toString()).toBe('first half second half');
+    expect(await storage.head('jobs/j1/output/0.png')).not.toBeNull();
+    expect(await storage.deleteAbandonedWrites(Date.now() + 60_000)).toBe(0);
   });
 
   it('keeps object bytes as plain files under objects/', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ObjectNotFoundError, type ObjectStorage } from '../src';
+import { DELETE_MANY_LIMIT, ObjectNotFoundError, type ObjectStorage } from '../src';
 
 export interface ConformanceSubject {
   storage: ObjectStorage;
@@ -121,6 +121,20 @@ export function describeObjectStorageConformance(name: string, setup: () => Prom
       expect((await storage.get(`${prefix}/kept.png`)).toString()).toBe('kept');
     });
 
+    it('deletes many keys at once, past one request of DELETE_MANY_LIMIT, missing ones included, and leaves the rest', async () => {
+      // Keys around the request boundary exist; the other thousand are missing, which costs nothing to store.
+      const keys = Array.from({ length: DELETE_MANY_LIMIT + 2 }, (_, i) => `${prefix}/many/${String(i).padStart(4, '0')}`);
+      const present = [keys[0]!, keys[DELETE_MANY_LIMIT - 1]!, keys[DELETE_MANY_LIMIT]!, keys[DELETE_MANY_LIMIT + 1]!];
+      for (const key of [...present, `${prefix}/kept`]) await storage.put(key, Buffer.from(key), { contentType: 'text/plain' });
+
+      await storage.deleteMany(keys);
+
+      for (const key of present) expect(await storage.head(key)).toBeNull();
+      expect((await storage.list(`${prefix}/`, { limit: 10 })).objects.map((object) => object.key)).toEqual([`${prefix}/kept`]);
+      await expect(storage.deleteMany(keys)).resolves.toBeUndefined();
+      await expect(storage.deleteMany([])).resolves.toBeUndefined();
+    });
+
     it('signs a link that yields the object bytes, also for keys with spaces and plus signs', async () => {
       for (const file of ['0.png', 'a b+c.png']) {
         const key = `${prefix}/output/${file}`;
@@ -224,6 +238,7 @@ export function describeObjectStorageConformance(name: string, setup: () => Prom
       await expect(storage.get(key)).rejects.toThrow(invalid);
       await expect(storage.head(key)).rejects.toThrow(invalid);
       await expect(storage.delete(key)).rejects.toThrow(invalid);
+      await expect(storage.deleteMany(['fine/key', key])).rejects.toThrow(invalid);
       await expect(storage.signedUrl(key, { expiresInSeconds: 60 })).rejects.toThrow(invalid);
       const body = Readable.from([Buffer.from('x')]);
       await expect(storage.putStream(key, body, { contentType: 'text/plain' })).rejects.toThrow(invalid);
