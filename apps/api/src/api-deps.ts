@@ -6,6 +6,7 @@ import type { FileService } from '@imageforge/files';
 import type { ImageJobQueryService, ImageJobWatchService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
 import type { LocalObjectStorage } from '@imageforge/storage';
 import type { WebhookConfig, WebhookOutbox } from '@imageforge/webhooks';
+import type { ApiKeyService, RateLimiter } from '@imageforge/tenancy';
 
 /** Everything createApp needs, built by hand in main.ts (or by a test). */
 export interface ApiDeps {
@@ -28,11 +29,18 @@ export interface ApiDeps {
     syncWaiters(): number;
     /** BullMQ state -> count for each lane of each model queue; throws while Redis is down. */
     queueJobCounts(): Promise<Array<{ queue: string; lane: string; counts: Record<string, number> }>>;
+    /** Deployment-wide counts of expired, deadline-exceeded, overloaded and abandoned jobs; absent: not shown. */
+    eventCounts?(): Promise<Array<{ event: string; queue: string; lane: string; count: number }>>;
   };
+  /** Static keys from API_KEYS: every scope, no Redis needed to check them. */
   apiKeys: readonly string[];
+  /** Managed keys in Redis; absent (with no static keys either): auth off, loopback only. Administered at /admin/api/keys when an admin key is set. */
+  managedKeys?: ApiKeyService;
+  /** Per-key rate limits and quotas; absent: none. */
+  rateLimits?: RateLimiter;
   /** The webhook outbox (admin deliveries API) and what a request's `webhook_url` may name; absent: no webhook_url. */
   webhooks?: { outbox: WebhookOutbox; urlPolicy: Pick<WebhookConfig, 'allowedHosts' | 'urlSecret' | 'allowPrivateAddresses'> };
-  /** Mounted at /admin/queues behind the admin key; absent: no dashboard. */
+  /** Mounted at /admin/queues behind the admin key, which also guards /admin/webhooks and /admin/api/keys; absent: no admin routes. */
   adminDashboard?: { router: Router; adminKey: string };
   limits: {
     syncTimeoutMs: number;

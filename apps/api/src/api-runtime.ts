@@ -2,13 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadModelRegistry } from '@imageforge/contracts';
-import { redisTargetFromEnv } from '@imageforge/env-config';
+import { deadlineDefaultsFromEnv, redisTargetFromEnv } from '@imageforge/env-config';
 import { BatchPhaseQueue, BatchService, BatchStore, resignOutputLinks } from '@imageforge/batches';
 import { FileService, imageFileResolver } from '@imageforge/files';
-import { ImageJobQueryService, ImageJobWatchService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
-import { BATCH_QUEUE, batchJobCatalog, imageJobCatalog } from '@imageforge/jobs';
-import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents, RedisPaceBook } from '@imageforge/queue';
+import { ImageJobPreparer, ImageJobQueryService, ImageJobWatchService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
+import { BATCH_QUEUE, batchJobCatalog, imageJobCatalog, imageJobRetention } from '@imageforge/jobs';
+import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents, RedisEventCounters, RedisPaceBook } from '@imageforge/queue';
 import { createStorageProbe, LocalObjectStorage } from '@imageforge/storage';
+import { ApiKeyService, RateLimiter } from '@imageforge/tenancy';
 import { imageJobRecordAnnouncer, webhookConfigFromEnv, WebhookOutbox } from '@imageforge/webhooks';
 import type { ApiEnv } from './api-config';
 import { createAdminDashboard } from './admin-dashboard';
@@ -38,7 +39,8 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   const consumer = createRedisConnection(redis, { role: 'consumer', connectionName: 'imageforge:api-events' });
   producer.on('error', (error) => logger.debug({ err: error }, 'redis producer connection error'));
   consumer.on('error', (error) => logger.debug({ err: error }, 'redis consumer connection error'));
-  const queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames, prefix, logger });
+  // Records outlive their images (RETENTION_OUTPUT_HOURS), so a late poll hears they are gone.
+  const queue = new JobQueue({ catalog: imageJobCatalog, connection: producer, queueNames, prefix, logger, retention: imageJobRetention(env.RETENTION_OUTPUT_HOURS) });
   // The process's one job event stream; sync waiters are its first subscriber.
   const events = new QueueJobEvents({ connection: consumer, queueNames, prefix, logger });
   const waiters = new CompletionWaiters({ events, connection: consumer, queueNames, prefix, logger });
@@ -64,18 +66,48 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   });
   const batchPhases = new JobQueue({ catalog: batchJobCatalog, connection: producer, queueNames: [BATCH_QUEUE], lanes: ['interactive'], prefix, logger });
 
-  // Jobs cancelled before they started never reach a worker: their event goes out from here.
+  const rateLimits = new RateLimiter({
+    redis: producer,
+    prefix,
+    defaults: {
+      requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      imagesPerMinute: env.RATE_LIMIT_IMAGES_PER_MINUTE,
+      concurrentJobs: env.RATE_LIMIT_CONCURRENT_JOBS,
+      dailyImages: env.QUOTA_DAILY_IMAGES,
+    },
+  });
+  const announceCancelled = imageJobRecordAnnouncer(webhooks);
+  // Read by polls (estimates) and by sync submissions (backpressure).
+  const pace = new RedisPaceBook({ redis: producer, prefix });
+  const counters = new RedisEventCounters({ redis: producer, prefix });
+
+  // Jobs cancelled before they started never reach a worker: their event goes out, and their concurrency slot comes back, from here.
   const jobs = new ImageJobQueryService({
     gateway,
     storage,
     urlTtlSeconds: env.URL_TTL_SECONDS,
-    onCancelled: imageJobRecordAnnouncer(webhooks),
-    pace: new RedisPaceBook({ redis: producer, prefix }),
+    outputRetentionHours: env.RETENTION_OUTPUT_HOURS,
+    onCancelled: async (record) => {
+      await announceCancelled(record);
+      await rateLimits.releaseJob(record.payload.owner, record.id);
+      // Its inputs would otherwise wait for the record's removal; a cancelled job never runs again.
+      if (env.RETENTION_DELETE_INPUTS_ON_FINISH) await new ImageJobPreparer(storage).releaseInputs(record.id).catch(() => undefined);
+    },
+    pace,
   });
   const app = createApp({
     registry,
     requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS, resolveFile: imageFileResolver(files, storage) }),
-    submissions: new ImageSubmissionService({ gateway, storage, urlTtlSeconds: env.URL_TTL_SECONDS, events }),
+    submissions: new ImageSubmissionService({
+      gateway,
+      storage,
+      urlTtlSeconds: env.URL_TTL_SECONDS,
+      events,
+      deadlines: deadlineDefaultsFromEnv(env),
+      pace,
+      counters,
+      ...(env.CANCEL_ABANDONED_SYNC_JOBS ? { cancelAbandoned: (jobId: string, reason: string) => jobs.cancelUnstarted(jobId, reason) } : {}),
+    }),
     jobs,
     // The event stream's second subscriber: one SSE view per watched job.
     jobWatches: new ImageJobWatchService({ jobs, events, storage, urlTtlSeconds: env.URL_TTL_SECONDS }),
@@ -97,8 +129,12 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     metrics: {
       syncWaiters: () => waiters.size,
       queueJobCounts: () => queue.laneJobCounts(),
+      eventCounts: () => counters.read(),
     },
     apiKeys: env.API_KEYS,
+    // With auth on, keys made through the admin API (on any process) are accepted beside API_KEYS.
+    managedKeys: env.API_KEYS.length > 0 || env.ADMIN_KEY ? new ApiKeyService({ redis: producer, prefix }) : undefined,
+    rateLimits,
     adminDashboard: env.ADMIN_KEY
       ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard([queue, batchPhases, webhooks.jobs].flatMap((jobs) => jobs.laneQueues.map(({ bull }) => bull))) }
       : undefined,
@@ -110,8 +146,8 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   server.requestTimeout = env.SYNC_TIMEOUT_MS + 60_000;
   server.keepAliveTimeout = 65_000;
 
-  if (env.API_KEYS.length === 0) logger.warn({ host: env.HOST }, 'no API_KEYS configured: authentication is off, listening on loopback only');
-  if (!env.ADMIN_KEY) logger.info('ADMIN_KEY unset: the /admin/queues dashboard is off');
+  if (env.API_KEYS.length === 0 && !env.ADMIN_KEY) logger.warn({ host: env.HOST }, 'no API_KEYS configured: authentication is off, listening on loopback only');
+  if (!env.ADMIN_KEY) logger.info('ADMIN_KEY unset: /admin (dashboard, webhook deliveries, key management) is off');
   logger.info({ url, queues: queueNames, storage: storage.kind, models: registry.entries.length }, 'api listening');
 
   return {

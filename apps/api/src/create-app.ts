@@ -5,6 +5,9 @@ import { createAuthMiddleware } from './middleware/auth.middleware';
 import { createErrorHandler, notFoundRoute } from './middleware/error-handler.middleware';
 import { requestIdMiddleware } from './middleware/request-id.middleware';
 import { openaiHeadersMiddleware } from './middleware/openai-headers.middleware';
+import { createRateLimitMiddleware } from './middleware/rate-limit.middleware';
+import { requireScope } from './middleware/scope.middleware';
+import { adminKeysRouter } from './routes/admin-keys.handler';
 import { adminWebhooksRouter } from './routes/admin-webhooks.handler';
 import { healthzHandler, readyzHandler } from './routes/health.handler';
 import { imageEditsHandler } from './routes/image-edits.handler';
@@ -35,36 +38,43 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/metrics', metricsHandler(deps));
   if (deps.localObjects) app.get(`${LOCAL_OBJECTS_ROUTE}/*key`, localObjectsHandler(deps.localObjects));
   if (deps.adminDashboard) {
-    app.use('/admin/queues', createAdminAuthMiddleware(deps.adminDashboard.adminKey), deps.adminDashboard.router);
-    if (deps.webhooks) app.use('/admin/webhooks', createAdminAuthMiddleware(deps.adminDashboard.adminKey), adminWebhooksRouter(deps.webhooks.outbox));
+    const admin = createAdminAuthMiddleware(deps.adminDashboard.adminKey);
+    app.use('/admin/queues', admin, deps.adminDashboard.router);
+    if (deps.webhooks) app.use('/admin/webhooks', admin, adminWebhooksRouter(deps.webhooks.outbox));
+    if (deps.managedKeys) app.use('/admin/api/keys', admin, adminKeysRouter(deps.managedKeys));
   }
 
   const v1 = express.Router();
   v1.use(openaiHeadersMiddleware);
-  v1.use(createAuthMiddleware(deps.apiKeys));
+  v1.use(createAuthMiddleware(deps.apiKeys, deps.managedKeys));
+  v1.use(createRateLimitMiddleware(deps.rateLimits, deps.logger));
   const smallJson = express.json({ limit: SMALL_JSON_LIMIT });
   const multipart = createMultipartMiddleware({ maxRequestBytes: deps.limits.maxRequestBytes });
   const largeJson = express.json({ limit: deps.limits.maxRequestBytes });
   const multipartOrJson = (req: Request, res: Response, next: NextFunction) =>
     req.is('multipart/form-data') ? multipart(req, res, next) : largeJson(req, res, next);
 
-  v1.post('/images/generations', smallJson, imageGenerationsHandler(deps));
-  v1.post('/images/edits', multipartOrJson, imageEditsHandler(deps));
-  v1.post('/images/variations', multipart, imageVariationsHandler(deps));
-  v1.get('/images/jobs/:id', getImageJobHandler(deps));
-  v1.get('/images/jobs/:id/events', imageJobEventsHandler(deps));
-  v1.post('/images/jobs/:id/cancel', cancelImageJobHandler(deps));
-  v1.get('/models', listModelsHandler(deps));
-  v1.get('/models/:id', getModelHandler(deps));
-  v1.post('/files', createFileUploadMiddleware(deps.files), createFileHandler(deps));
-  v1.get('/files', listFilesHandler(deps));
-  v1.get('/files/:id', retrieveFileHandler(deps));
-  v1.delete('/files/:id', deleteFileHandler(deps));
-  v1.get('/files/:id/content', fileContentHandler(deps));
-  v1.post('/batches', smallJson, createBatchHandler(deps));
-  v1.get('/batches', listBatchesHandler(deps));
-  v1.get('/batches/:id', getBatchHandler(deps));
-  v1.post('/batches/:id/cancel', cancelBatchHandler(deps));
+  // Each route names its scope first, so a key without it is refused before any body is read.
+  const images = requireScope('images');
+  const read = requireScope('read');
+  const batch = requireScope('batch');
+  v1.post('/images/generations', images, smallJson, imageGenerationsHandler(deps));
+  v1.post('/images/edits', images, multipartOrJson, imageEditsHandler(deps));
+  v1.post('/images/variations', images, multipart, imageVariationsHandler(deps));
+  v1.get('/images/jobs/:id', read, getImageJobHandler(deps));
+  v1.get('/images/jobs/:id/events', read, imageJobEventsHandler(deps));
+  v1.post('/images/jobs/:id/cancel', images, cancelImageJobHandler(deps));
+  v1.get('/models', read, listModelsHandler(deps));
+  v1.get('/models/:id', read, getModelHandler(deps));
+  v1.post('/files', batch, createFileUploadMiddleware(deps.files), createFileHandler(deps));
+  v1.get('/files', batch, listFilesHandler(deps));
+  v1.get('/files/:id', batch, retrieveFileHandler(deps));
+  v1.delete('/files/:id', batch, deleteFileHandler(deps));
+  v1.get('/files/:id/content', batch, fileContentHandler(deps));
+  v1.post('/batches', batch, smallJson, createBatchHandler(deps));
+  v1.get('/batches', batch, listBatchesHandler(deps));
+  v1.get('/batches/:id', batch, getBatchHandler(deps));
+  v1.post('/batches/:id/cancel', batch, cancelBatchHandler(deps));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, redisTargetFromEnv, webhookEnvProblems, webhookEnvShape } from '@imageforge/env-config';
+import { deadlineDefaultsFromEnv, deadlineEnvShape, logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, redisTargetFromEnv, retentionEnvProblems, retentionEnvShape, webhookEnvProblems, webhookEnvShape } from '@imageforge/env-config';
 import { s3StorageConfigFromEnv, storageEnvProblems, storageEnvShape, type S3StorageConfig } from '@imageforge/storage';
 import { DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRIES, webhookConfigFromEnv, type WebhookConfig } from '@imageforge/webhooks';
 
@@ -53,10 +53,13 @@ export const WorkerEnvSchema = z.object({
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3_600_000),
   /** Objects younger than this are never swept. */
   RETENTION_MIN_AGE_SECONDS: positiveInt.default(3_600),
+  ...retentionEnvShape,
   /** Batch phases (validate, expand, stop, finalize) run at once in this process; each streams a file, none runs inference. */
   BATCH_PHASE_CONCURRENCY: positiveInt.max(64).default(2),
   /** Batch lines validated and queued per addBulk (and checkpointed after); a batch keeps the size it was validated with. */
   BATCH_CHUNK_SIZE: positiveInt.max(10_000).default(500),
+  /** The deadlines a batch's lines are queued with (DEADLINE_QUEUE_WAIT_MS_BATCH, DEADLINE_RUN_MS). */
+  ...deadlineEnvShape,
   ...webhookEnvShape,
   /** Webhook deliveries in flight at once in this process (mostly waiting on receivers). */
   WEBHOOK_DELIVERY_CONCURRENCY: positiveInt.max(1000).default(16),
@@ -95,8 +98,10 @@ export interface WorkerConfig {
   models: { registryPath: string | undefined; maxInputPixels: number };
   storage: WorkerStorageConfig;
   /** `sweepIntervalMs` 0: no sweep scheduled by this worker (one already scheduled by another keeps running). */
-  retention: { sweepIntervalMs: number; minAgeSeconds: number };
+  retention: { sweepIntervalMs: number; minAgeSeconds: number; outputHours: number; deleteInputsOnFinish: boolean };
   batches: { phaseConcurrency: number; chunkSize: number };
+  /** Deadlines stamped on the batch lines this worker expands. */
+  deadlines: ReturnType<typeof deadlineDefaultsFromEnv>;
   webhooks: WebhookConfig;
   webhookDelivery: { concurrency: number; retryScheduleMs: readonly number[] };
   log: { level: z.infer<typeof WorkerEnvSchema>['LOG_LEVEL'] };
@@ -110,7 +115,7 @@ export class WorkerConfigError extends Error {
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const e = parseEnvironment(WorkerEnvSchema, env, {
     what: 'worker',
-    crossChecks: (present) => [...redisEnvProblems(present), ...storageEnvProblems(present), ...laneShareProblems(present), ...webhookEnvProblems(present)],
+    crossChecks: (present) => [...redisEnvProblems(present), ...storageEnvProblems(present), ...laneShareProblems(present), ...webhookEnvProblems(present), ...retentionEnvProblems(present)],
     error: (message) => new WorkerConfigError(message),
   });
   return {
@@ -128,8 +133,14 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
     },
     models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },
     storage: e.STORAGE_DRIVER === 'local' ? { kind: 'local', root: e.STORAGE_LOCAL_DIR } : s3StorageConfigFromEnv(e),
-    retention: { sweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS, minAgeSeconds: e.RETENTION_MIN_AGE_SECONDS },
+    retention: {
+      sweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
+      minAgeSeconds: e.RETENTION_MIN_AGE_SECONDS,
+      outputHours: e.RETENTION_OUTPUT_HOURS,
+      deleteInputsOnFinish: e.RETENTION_DELETE_INPUTS_ON_FINISH,
+    },
     batches: { phaseConcurrency: e.BATCH_PHASE_CONCURRENCY, chunkSize: e.BATCH_CHUNK_SIZE },
+    deadlines: deadlineDefaultsFromEnv(e),
     webhooks: workerWebhookConfig(e),
     webhookDelivery: { concurrency: e.WEBHOOK_DELIVERY_CONCURRENCY, retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS ?? DEFAULT_RETRY_SCHEDULE_MS },
     log: { level: e.LOG_LEVEL },

@@ -19,8 +19,9 @@ import {
   type JobHandlers,
 } from '@imageforge/jobs';
 import { createMaintenanceJobHandlers } from '@imageforge/maintenance';
-import { BullmqJobGateway, createJobWorker, RedisPaceBook, createLaneWorkers, createRedisConnection, JobQueue, laneQueueName, type JobWorkerOptions, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
+import { BullmqJobGateway, createJobWorker, deadlineEndingCounter, RedisEventCounters, RedisLease, RedisPaceBook, createLaneWorkers, createRedisConnection, JobQueue, laneQueueName, type JobWorkerOptions, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
 import { createObjectStorage, LocalObjectStorage, type ObjectStorage } from '@imageforge/storage';
+import { jobSlotReleaseHook } from '@imageforge/tenancy';
 import { createWebhookDeliveryHandlers, imageJobWebhookHook, webhookBackoffStrategy, WebhookOutbox } from '@imageforge/webhooks';
 import type { WorkerConfig, WorkerStorageConfig } from './worker-config';
 
@@ -43,6 +44,7 @@ export interface RunningWorker {
 /** One sweep schedule for the whole deployment: every worker upserts the same id. */
 const SWEEP_SCHEDULER_ID = 'retention-sweep';
 const FILE_EXPIRY_SCHEDULER_ID = 'file-expiry';
+const SWEEP_LEASE_TTL_MS = 5 * 60_000;
 
 /**
  * Builds everything a worker process runs and starts consuming. Engines load
@@ -130,7 +132,19 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     const batchStore = new BatchStore({ redis: batchConnection, prefix: config.queuePrefix });
     batchPhases = new JobQueue({ catalog: batchJobCatalog, connection: batchConnection, queueNames: [BATCH_QUEUE], lanes: ['interactive'], prefix: config.queuePrefix });
     const phases = new BatchPhaseQueue(batchPhases);
-    const imageSettled = composeSettledHooks<ImageJobCatalog>(imageJobWebhookHook(webhooks), batchLineTally({ store: batchStore, phases }));
+    const imageSettled = composeSettledHooks<ImageJobCatalog>(
+      imageJobWebhookHook(webhooks),
+      batchLineTally({ store: batchStore, phases }),
+      // A settled job gives back the owner's concurrency slot the API took for it.
+      jobSlotReleaseHook({ redis: batchConnection, prefix: config.queuePrefix }),
+      // Expired and deadline-exceeded endings, counted for every API's GET /metrics.
+      deadlineEndingCounter(new RedisEventCounters({ redis: batchConnection, prefix: config.queuePrefix })),
+    );
+    const inputs = new ImageJobPreparer(storage);
+    const releaseInputs = async ({ jobId }: { jobId: string }) => {
+      const released = await inputs.releaseInputs(jobId);
+      if (released.length > 0) logger.debug({ jobId, keys: released }, 'job inputs deleted');
+    };
     // Each image queue's lanes share its WORKER_CONCURRENCY slots through one gate.
     for (const queueName of queues) {
       const lanes = await createLaneWorkers({
@@ -144,6 +158,8 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         logger: logger.child({ queue: queueName }),
         onJobEvent: (event, lane) => logJobEvent(logger, laneQueueName(queueName, lane), event),
         onSettled: imageSettled,
+        // After the record, not in the settled hook: a job that crashed before BullMQ recorded it runs again and needs them.
+        ...(config.retention.deleteInputsOnFinish ? { onRecorded: releaseInputs } : {}),
       });
       workers.push(...lanes.handles);
     }
@@ -156,7 +172,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       files,
       storage,
       requests: new ImageRequestBuilder({ registry, maxInputPixels: config.models.maxInputPixels, resolveFile: imageFileResolver(files, storage) }),
-      preparer: new ImageJobPreparer(storage),
+      preparer: new ImageJobPreparer(storage, Date.now, config.deadlines),
       lineJobs: new BullmqJobGateway({ queue: lineJobs, connection: batchConnection }),
       phases,
       events: webhooks,
@@ -170,6 +186,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     const maintenanceHandlers = createMaintenanceJobHandlers({
       storage,
       existingJobIds: (ids) => lookups!.existingJobIds(ids),
+      // Renewed every page: a sweep that died frees the next one within the ttl.
+      lease: new RedisLease({ redis: shared, prefix: config.queuePrefix, name: SWEEP_SCHEDULER_ID, ttlMs: SWEEP_LEASE_TTL_MS }),
+      logger: logger.child({ queue: MAINTENANCE_QUEUE }),
       expireFiles: (nowSeconds, pageSize) => files.sweepExpired(nowSeconds, pageSize),
     });
     await startQueueWorker(maintenanceJobCatalog, maintenanceHandlers, MAINTENANCE_QUEUE, 1);
@@ -183,7 +202,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         name: 'maintenance.sweep',
         schedulerId: SWEEP_SCHEDULER_ID,
         everyMs: config.retention.sweepIntervalMs,
-        payload: { minAgeSeconds: config.retention.minAgeSeconds, pageSize: 500 },
+        payload: { minAgeSeconds: config.retention.minAgeSeconds, pageSize: 500, outputMaxAgeSeconds: Math.ceil(config.retention.outputHours * 3600) },
       });
       await maintenance.schedule({
         queue: MAINTENANCE_QUEUE,

@@ -1,5 +1,5 @@
 import { FINAL_BATCH_STATUSES, type BatchOutputLine } from '@imageforge/contracts';
-import { jobFailed, renderImagesResponse } from '@imageforge/image-service';
+import { ImagesExpiredError, jobEndedError, renderImagesResponse } from '@imageforge/image-service';
 import { outcomeOf, type AnyImageJobRecord } from '@imageforge/jobs';
 import { ObjectNotFoundError } from '@imageforge/storage';
 import { DEFAULT_CHUNK_SIZE, type BatchFileRecord, type BatchPhaseDeps } from './batch-deps';
@@ -139,11 +139,17 @@ async function renderLine(deps: BatchPhaseDeps, record: BatchRecord, line: Parse
       ? { ...base, response: null, error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } }
       : { ...base, response: null, error: { code: 'batch_cancelled', message: 'This request was cancelled before it ran.' } };
   }
-  if (outcome.status === 'failed') {
-    const error = jobFailed(job.id, outcome.reason);
+  if (outcome.status === 'failed' || outcome.status === 'expired') {
+    const error = jobEndedError(job.id, outcome);
     return { ...base, response: { status_code: error.status, request_id: requestId, body: error.toBody() }, error: null };
   }
   // Links are written unsigned (a TTL of 0 is never used) and signed whenever the file is read.
-  const body = await renderImagesResponse(job.payload, outcome.result, deps.storage, 0, objectLink);
-  return { ...base, response: { status_code: 200, request_id: requestId, body }, error: null };
+  try {
+    const body = await renderImagesResponse(job.payload, outcome.result, deps.storage, 0, objectLink);
+    return { ...base, response: { status_code: 200, request_id: requestId, body }, error: null };
+  } catch (error) {
+    // A b64_json line whose images retention deleted before finalize read them answers as a poll would.
+    if (!(error instanceof ImagesExpiredError)) throw error;
+    return { ...base, response: { status_code: error.status, request_id: requestId, body: error.toBody() }, error: null };
+  }
 }

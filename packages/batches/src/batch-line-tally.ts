@@ -1,6 +1,7 @@
 import type { ImageJobCatalog, JobSettledHook } from '@imageforge/jobs';
 import type { BatchPhaseQueue } from './batch-phase-queue';
 import type { BatchStore } from './batch-store';
+import { lineOutcomeOf } from './batch-record';
 
 /**
  * The worker's settled hook for image jobs: a batch line's outcome is counted in its
@@ -14,7 +15,7 @@ export function batchLineTally(deps: { store: BatchStore; phases: BatchPhaseQueu
     const usage = outcome.status === 'succeeded' && outcome.result.usage
       ? { inputTokens: outcome.result.usage.input_tokens, outputTokens: outcome.result.usage.output_tokens }
       : undefined;
-    const { readyToFinalize } = await deps.store.tally(payload.batch.id, [payload.batch.line], outcome.status === 'succeeded' ? 'completed' : outcome.status, usage);
+    const { readyToFinalize } = await deps.store.tally(payload.batch.id, [payload.batch.line], lineOutcomeOf(outcome.status), usage);
     if (readyToFinalize) await deps.phases.finalize(payload.batch.id);
   };
 }

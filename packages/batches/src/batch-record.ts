@@ -6,6 +6,12 @@ export type BatchStop = 'cancel' | 'expire';
 /** How a line ended, as tallied. */
 export type LineOutcome = 'completed' | 'failed' | 'cancelled';
 
+/** A line job's final status as its batch counts it: one that expired unstarted counts as failed, as OpenAI's counts have no other place. */
+export function lineOutcomeOf(status: 'succeeded' | 'failed' | 'cancelled' | 'expired'): LineOutcome {
+  if (status === 'succeeded') return 'completed';
+  return status === 'expired' ? 'failed' : status;
+}
+
 /**
  * A batch as Redis holds it. Counters and timestamps are separate hash fields, so
  * workers move them atomically while the rest of the record stays put.

@@ -3,7 +3,7 @@ import { outcomeOf } from '@imageforge/jobs';
 import type { BatchPhaseDeps } from './batch-deps';
 import { finalizeIfReady } from './batch-events';
 import { lineJobId } from './batch-ids';
-import type { BatchStop } from './batch-record';
+import { lineOutcomeOf, type BatchStop } from './batch-record';
 import { MAX_INPUT_LINE_BYTES } from './input-file-scan';
 import { jsonlLines } from './jsonl-lines';
 
@@ -73,5 +73,5 @@ async function tallyFinished(deps: BatchPhaseDeps, batchId: string, line: number
   const outcome = job && outcomeOf(job);
   if (!outcome) return;
   const usage = outcome.status === 'succeeded' && outcome.result.usage ? { inputTokens: outcome.result.usage.input_tokens, outputTokens: outcome.result.usage.output_tokens } : undefined;
-  await deps.store.tally(batchId, [line], outcome.status === 'succeeded' ? 'completed' : outcome.status, usage);
+  await deps.store.tally(batchId, [line], lineOutcomeOf(outcome.status), usage);
 }

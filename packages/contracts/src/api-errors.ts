@@ -81,9 +81,18 @@ export class ClientRequestError extends ApiError {
   }
 }
 
+/**
+ * 429. OpenAI's `type` names what ran out: `requests` (per-minute requests), `tokens` (we count
+ * `images`, our counterpart of tokens), or `insufficient_quota` for a spent quota.
+ */
 export class RateLimitError extends ApiError {
   readonly status = 429;
-  readonly type = 'requests';
+  readonly type: string;
+
+  constructor(message: string, options: ApiErrorOptions & { type?: string } = {}) {
+    super(message, options);
+    this.type = options.type ?? 'requests';
+  }
 }
 
 export class InternalError extends ApiError {

@@ -118,3 +118,52 @@ export function redisTargetFromEnv(env: RedisEnv): { url: string } | { clusterNo
   if (!env.REDIS_URL) throw new Error('REDIS_URL or REDIS_CLUSTER_NODES must be set');
   return { url: env.REDIS_URL };
 }
+
+/** Image links last this long by default (OpenAI's 60 minutes); retention may not delete images sooner. */
+const DEFAULT_URL_TTL_SECONDS = 3600;
+
+export const retentionEnvShape = {
+  /**
+   * Hours a job's images (and stream previews) are kept after they are written; the sweep then deletes
+   * them and polls answer `result_expired`. At least 1: a link handed out at completion must still work.
+   */
+  RETENTION_OUTPUT_HOURS: z.coerce.number().min(1, 'must be at least 1: image links last 60 minutes').max(24 * 366).default(24),
+  /** Delete a job's stored inputs once it has ended for good; `false` keeps them as long as its record. */
+  RETENTION_DELETE_INPUTS_ON_FINISH: z.enum(['true', 'false']).transform((value) => value === 'true').default(true),
+};
+
+/** Images must outlive the links to them: checked on the raw values, against URL_TTL_SECONDS where the process has it. */
+export function retentionEnvProblems(env: Record<string, string | undefined>): string[] {
+  const hours = Number(env.RETENTION_OUTPUT_HOURS ?? 24);
+  const ttl = Number(env.URL_TTL_SECONDS ?? DEFAULT_URL_TTL_SECONDS);
+  if (!Number.isFinite(hours) || !Number.isFinite(ttl) || hours < 1) return [];
+  return hours * 3600 < ttl ? [`  RETENTION_OUTPUT_HOURS: ${hours} h deletes images before their links (URL_TTL_SECONDS=${ttl}) expire`] : [];
+}
+
+/** A deadline in milliseconds: at most a week, the longest a queued job is kept waiting anyway. */
+const deadlineMs = z.coerce.number().int().positive().max(7 * 24 * 3600 * 1000).optional();
+
+/**
+ * Server deadlines: the API stamps them on the jobs it queues, a worker on the batch lines it
+ * expands, and workers enforce what each payload carries. Unset: no deadline.
+ */
+export const deadlineEnvShape = {
+  /** Longest wait to start for a sync call's job; past it the job ends `expired` without running. */
+  DEADLINE_QUEUE_WAIT_MS_INTERACTIVE: deadlineMs,
+  /** The same for `Prefer: respond-async` / `wait` jobs. */
+  DEADLINE_QUEUE_WAIT_MS_ASYNC: deadlineMs,
+  /** The same for a batch's lines, counted from when the line is queued. */
+  DEADLINE_QUEUE_WAIT_MS_BATCH: deadlineMs,
+  /** Longest run of any image job once it holds a slot; past it the run is aborted and fails `deadline_exceeded`. */
+  DEADLINE_RUN_MS: deadlineMs,
+};
+
+export type DeadlineEnv = z.infer<z.ZodObject<typeof deadlineEnvShape>>;
+
+/** The deadline defaults the job model takes (its DeadlineDefaults), by lane. */
+export function deadlineDefaultsFromEnv(env: DeadlineEnv): { queueWaitMs: { interactive?: number; async?: number; batch?: number }; runMs?: number } {
+  return {
+    queueWaitMs: { interactive: env.DEADLINE_QUEUE_WAIT_MS_INTERACTIVE, async: env.DEADLINE_QUEUE_WAIT_MS_ASYNC, batch: env.DEADLINE_QUEUE_WAIT_MS_BATCH },
+    runMs: env.DEADLINE_RUN_MS,
+  };
+}

@@ -1,10 +1,11 @@
-import { ConflictError, NotFoundError } from '@imageforge/contracts';
-import type { AnyImageJobRecord, ImageJobCatalog, JobGateway, PaceBook } from '@imageforge/jobs';
+import { ConflictError, NotFoundError, type ImagesResponse } from '@imageforge/contracts';
+import type { AnyImageJobRecord, CancelOutcome, ImageJobCatalog, JobGateway, PaceBook } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import { isImageJobId } from './image-job-id';
 import { estimateImageJobTimes, etaModels } from './image-job-eta';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
 import { renderImagesResponse } from './images-response';
+import { ImagesExpiredError, resultRetention } from './image-result-retention';
 
 export interface ImageJobQueryDeps {
   gateway: JobGateway<ImageJobCatalog>;
@@ -17,6 +18,8 @@ export interface ImageJobQueryDeps {
   onCancelled?: (record: AnyImageJobRecord) => Promise<void>;
   /** Measured seconds per image by model, for `estimated_*_at`; without it they stay null. */
   pace?: PaceBook;
+  /** RETENTION_OUTPUT_HOURS: how long the sweep keeps a job's images. Absent: polls never call them gone. */
+  outputRetentionHours?: number;
   /** Unix milliseconds. Default: Date.now. */
   now?: () => number;
 }
@@ -31,7 +34,7 @@ export class ImageJobQueryService {
 
   async cancel(jobId: string, owner: string): Promise<ImageJobObject> {
     const record = await this.find(jobId, owner);
-    if (record.status === 'succeeded' || record.status === 'failed') {
+    if (record.status === 'succeeded' || record.status === 'failed' || record.status === 'expired') {
       throw new ConflictError(`Job ${jobId} has already ${record.status} and cannot be cancelled.`, {
         param: 'job_id',
         code: 'job_not_cancellable',
@@ -50,6 +53,19 @@ export class ImageJobQueryService {
     return this.present(current);
   }
 
+  /**
+   * Cancels a job only while no worker has started it, for a sync caller that went away; a
+   * started job runs on (`started`). No owner check: it is called for the job the caller queued.
+   */
+  async cancelUnstarted(jobId: string, reason: string): Promise<CancelOutcome> {
+    const outcome = await this.deps.gateway.cancel(jobId, { ifNotStarted: true, reason });
+    if (outcome === 'cancelled') {
+      const record = await this.deps.gateway.read(jobId);
+      if (record?.status === 'cancelled') await this.deps.onCancelled?.(record);
+    }
+    return outcome;
+  }
+
   /** The caller's job, or the 404 OpenAI gives for an object that is not theirs. */
   async find(jobId: string, owner: string): Promise<AnyImageJobRecord> {
     const record = isImageJobId(jobId) ? await this.deps.gateway.read(jobId) : null;
@@ -60,15 +76,23 @@ export class ImageJobQueryService {
   }
 
   async present(record: AnyImageJobRecord): Promise<ImageJobObject> {
-    const result =
-      record.status === 'succeeded' && record.result
-        ? await renderImagesResponse(record.payload, record.result, this.deps.storage, this.deps.urlTtlSeconds)
-        : null;
+    const now = (this.deps.now ?? Date.now)();
+    let retention = resultRetention(record, this.deps.outputRetentionHours, now);
+    let result: ImagesResponse | null = null;
+    if (record.status === 'succeeded' && record.result && !retention.expired) {
+      try {
+        result = await renderImagesResponse(record.payload, record.result, this.deps.storage, this.deps.urlTtlSeconds);
+      } catch (error) {
+        // Deleted sooner than the clock says (a bucket lifecycle rule, a record trimmed by count): gone all the same.
+        if (!(error instanceof ImagesExpiredError)) throw error;
+        retention = { ...retention, expired: true };
+      }
+    }
     // Computed only for reads (polls, event streams), never while a job is being created.
     const standing = record.status === 'queued' ? await this.deps.gateway.standing(record.id) : null;
     const live = record.status === 'queued' || record.status === 'in_progress';
     const secondsPerImage = live && this.deps.pace ? await this.deps.pace.read(etaModels(record, standing)) : new Map<string, number>();
-    const eta = estimateImageJobTimes({ record, standing, secondsPerImage, now: (this.deps.now ?? Date.now)() });
-    return toImageJobObject(record, result, { queuePosition: standing?.position ?? null, eta });
+    const eta = estimateImageJobTimes({ record, standing, secondsPerImage, now });
+    return toImageJobObject(record, result, { queuePosition: standing?.position ?? null, eta }, retention);
   }
 }

@@ -1,4 +1,4 @@
-import { isFinalStatus, type JobEvent, type JobEventSource, type JobStatus } from '@imageforge/jobs';
+import { isFinalStatus, type FinalJobStatus, type JobEvent, type JobEventSource, type JobStatus } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import type { ImageJobQueryService } from './image-job-query.service';
 import type { ImageJobObject } from './image-job.view';
@@ -31,10 +31,11 @@ export interface ImageJobWatchRequest {
   send(frame: ImageJobFrame): Promise<void>;
 }
 
-const FINAL_EVENT: Record<'succeeded' | 'failed' | 'cancelled', ImageJobFrameEvent> = {
+const FINAL_EVENT: Record<FinalJobStatus, ImageJobFrameEvent> = {
   succeeded: 'completed',
   failed: 'failed',
   cancelled: 'cancelled',
+  expired: 'expired',
 };
 
 const openingEvent = (status: JobStatus): ImageJobFrameEvent =>
@@ -71,7 +72,7 @@ export class ImageJobWatchService {
         }
         if (signal.aborted) return;
         const events = pending.splice(0);
-        const ended = events.some((event) => event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled');
+        const ended = events.some((event) => event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled' || event.type === 'expired');
         for (const event of events) {
           if (ended && event.type !== 'partial_image') continue;
           const frame = await this.frameOf(event, request);

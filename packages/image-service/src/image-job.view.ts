@@ -1,6 +1,7 @@
 import type { ImageOperation, ImagesResponse } from '@imageforge/contracts';
-import { imageJobCatalog, type AnyImageJobRecord, type JobLane, type JobStatus } from '@imageforge/jobs';
+import { endedJobErrorCode, imageJobCatalog, type AnyImageJobRecord, type JobLane, type JobStatus } from '@imageforge/jobs';
 import type { ImageJobEta } from './image-job-eta';
+import { resultExpiredError, type ResultRetention } from './image-result-retention';
 
 /** The job object `GET /v1/images/jobs/{id}` and `202` answers return. */
 export interface ImageJobObject {
@@ -28,9 +29,18 @@ export interface ImageJobObject {
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
-  /** The body the sync call would have returned, with freshly signed links. */
+  /** The body the sync call would have returned, with freshly signed links; null once its images were deleted. */
   result: ImagesResponse | null;
+  /**
+   * Unix seconds, once succeeded: when retention deletes its images (RETENTION_OUTPUT_HOURS). From then on
+   * `result` is null and `error.code` is `result_expired`; `status` stays `succeeded`.
+   */
+  result_expires_at: number | null;
   error: { message: string; code: string } | null;
+  /** Unix seconds: not started by then, it ends `expired` without running (`x-deadline-ms`, or its lane's default). Null: none. */
+  start_deadline_at: number | null;
+  /** Milliseconds a run may last before it is aborted and fails with `deadline_exceeded`. Null: no limit. */
+  run_deadline_ms: number | null;
 }
 
 const OWNER_PREFIX_LENGTH = 16;
@@ -43,7 +53,7 @@ export interface ImageJobLiveView {
   eta: ImageJobEta;
 }
 
-export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null, live?: ImageJobLiveView): ImageJobObject {
+export function toImageJobObject(record: AnyImageJobRecord, result: ImagesResponse | null, live?: ImageJobLiveView, retention?: ResultRetention): ImageJobObject {
   const waiting = record.status === 'queued';
   return {
     id: record.id,
@@ -61,10 +71,18 @@ export function toImageJobObject(record: AnyImageJobRecord, result: ImagesRespon
     created_at: Math.floor(record.createdAt / 1000),
     started_at: toSeconds(record.startedAt),
     completed_at: toSeconds(record.finishedAt),
-    result,
-    error:
-      record.status === 'failed' || record.status === 'cancelled'
-        ? { message: record.error?.message ?? record.status, code: record.status === 'cancelled' ? 'job_cancelled' : 'job_failed' }
+    result: retention?.expired ? null : result,
+    result_expires_at: toSeconds(retention?.expiresAt),
+    error: retention?.expired
+      ? resultExpiredError(retention)
+      : record.status === 'failed' || record.status === 'cancelled' || record.status === 'expired'
+        ? endedError(record.status, record.error?.message ?? record.status)
         : null,
+    start_deadline_at: toSeconds(record.payload.deadline?.startBy),
+    run_deadline_ms: record.payload.deadline?.runMs ?? null,
   };
+}
+
+function endedError(status: 'failed' | 'cancelled' | 'expired', message: string): { message: string; code: string } {
+  return { message, code: endedJobErrorCode({ status, reason: message }) };
 }

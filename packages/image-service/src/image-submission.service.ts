@@ -6,6 +6,7 @@ import {
   outcomeOf,
   WaiterClosedError,
   type AnyImageJobRecord,
+  type DeadlineDefaults,
   type ImageJobCatalog,
   type ImageJobName,
   type ImageJobPayload,
@@ -21,9 +22,11 @@ import type { ObjectStorage } from '@imageforge/storage';
 import { idempotentImageJobId, newImageJobId } from './image-job-id';
 import { ImageJobPreparer } from './image-job-preparer';
 import { toImageJobObject, type ImageJobObject } from './image-job.view';
-import { jobCancelled, jobFailed, jobTimedOut, serverRestarting } from './image-job-errors';
+import { jobCancelled, jobEndedError, jobTimedOut, serverRestarting } from './image-job-errors';
 import { renderImagesResponse } from './images-response';
 import { followPartials, type ImageStreamListener } from './image-stream-partials';
+import type { JobAdmission } from './job-admission';
+import { SyncCallGuards, type SyncCallGuardDeps } from './sync-call-guards';
 
 /** How the caller asked to be answered (the `Prefer` header). */
 export type SubmitMode =
@@ -45,14 +48,18 @@ export type SubmitOutcome =
 export interface SubmitContext {
   requestId: string;
   owner: string;
-  /** Fires when the caller went away; a sync wait stops, the job goes on. */
+  /** Fires when the caller went away: a wait stops; a plain sync call's job not yet started is cancelled (`cancelAbandoned`). */
   signal?: AbortSignal;
+  /** `x-deadline-ms`: how long the job may wait to start, in place of its lane's default. */
+  queueWaitMs?: number;
   /** `Idempotency-Key` header: a retry with the same key gets the first attempt's job. */
   idempotencyKey?: string;
   /** The request's own `webhook_url`, already checked against the allowed hosts. */
   webhookUrl?: string;
   /** `stream: true`: told when the job is queued and of each preview; the answer is still the outcome. */
   stream?: ImageStreamListener;
+  /** The caller's limits: asked before a new job is made, it throws to refuse. */
+  admission?: JobAdmission;
 }
 
 /** An input image: already in storage (a file, a batch line's reference), or bytes to store. */
@@ -72,7 +79,12 @@ export interface ImageSubmissionDeps {
   now?: () => number;
   /** The job event stream, for the previews of `stream: true` requests; absent: streams get no previews. */
   events?: Pick<JobEventSource, 'subscribeJob'>;
+  /** The server's deadlines (DEADLINE_*); absent: none but the caller's own. */
+  deadlines?: DeadlineDefaults;
 }
+
+/** Backpressure and abandoned-call cancels, for plain sync calls only. */
+export type ImageSubmissionOptions = ImageSubmissionDeps & Omit<SyncCallGuardDeps, 'gateway'>;
 
 /**
  * Turns a validated request into a queued job and, unless the caller asked for
@@ -82,9 +94,11 @@ export interface ImageSubmissionDeps {
  */
 export class ImageSubmissionService {
   private readonly preparer: ImageJobPreparer;
+  private readonly guards: SyncCallGuards;
 
-  constructor(private readonly deps: ImageSubmissionDeps) {
-    this.preparer = new ImageJobPreparer(deps.storage, deps.now);
+  constructor(private readonly deps: ImageSubmissionOptions) {
+    this.preparer = new ImageJobPreparer(deps.storage, deps.now, deps.deadlines);
+    this.guards = new SyncCallGuards(deps);
   }
 
   async submit(request: ImageRequest, ctx: SubmitContext, mode: SubmitMode): Promise<SubmitOutcome> {
@@ -93,9 +107,23 @@ export class ImageSubmissionService {
       const existing = await this.deps.gateway.read(jobId);
       if (existing) return this.resume(existing, request, mode, ctx);
     }
+    // Refused before the caller's image and job limits count it: nothing was queued.
+    if (mode.kind === 'sync') await this.guards.refuseIfOverloaded(request.entry.queue, request.params.model, mode.timeoutMs);
+    const admitted = await ctx.admission?.admit({ jobId, images: request.params.n });
+    const withdraw = () => admitted?.withdraw().catch(() => undefined);
     const stored: string[] = [];
-    const lane = mode.kind === 'sync' ? 'interactive' : 'async';
-    const { queue, name, payload } = await this.preparer.prepare(jobId, request, { requestId: ctx.requestId, owner: ctx.owner, lane, ...(ctx.webhookUrl ? { webhookUrl: ctx.webhookUrl } : {}) }, stored);
+    const lane: JobLane = mode.kind === 'sync' ? 'interactive' : 'async';
+    const context = {
+      requestId: ctx.requestId,
+      owner: ctx.owner,
+      lane,
+      ...(ctx.webhookUrl ? { webhookUrl: ctx.webhookUrl } : {}),
+      ...(ctx.queueWaitMs !== undefined ? { queueWaitMs: ctx.queueWaitMs } : {}),
+    };
+    const { queue, name, payload } = await this.preparer.prepare(jobId, request, context, stored).catch(async (error: unknown) => {
+      await withdraw();
+      throw error;
+    });
     const waiter = mode.kind === 'async' ? undefined : this.watch(queue, jobId, name);
     // Followed before the job exists, as the waiter is, so no preview slips between.
     const partials = this.followPartials(jobId, request, ctx);
@@ -107,12 +135,13 @@ export class ImageSubmissionService {
       await partials?.stop();
       // No job will ever read them: take the inputs back in the same call.
       await this.preparer.discard(stored);
+      await withdraw();
       throw error;
     }
     ctx.stream?.onStarted(jobId);
     if (mode.kind !== 'async' && waiter) {
       try {
-        return await this.settle(jobId, payload, waiter, ctx, mode, partials);
+        return await this.settle(jobId, queue, payload, waiter, ctx, mode, partials);
       } finally {
         await partials?.stop();
       }
@@ -142,7 +171,7 @@ export class ImageSubmissionService {
       waiter.cancel();
       return this.answer(jobId, existing.payload, finished);
     }
-    return this.settle(jobId, existing.payload, waiter, ctx, mode);
+    return this.settle(jobId, existing.queue, existing.payload, waiter, ctx, mode);
   }
 
   private followPartials(jobId: string, request: ImageRequest, ctx: SubmitContext) {
@@ -170,6 +199,7 @@ export class ImageSubmissionService {
 
   private async settle(
     jobId: string,
+    queue: string,
     payload: ImageJobPayload,
     waiter: JobWaiter<ImageJobResult>,
     ctx: SubmitContext,
@@ -179,16 +209,25 @@ export class ImageSubmissionService {
     const outcome = await waitWithTimeout(waiter, mode.timeoutMs, ctx.signal);
     // Every preview already announced goes out before the ending.
     await partials?.stop();
-    if (outcome === 'timeout' || outcome === 'interrupted') {
+    if (outcome === 'abandoned' && this.dropsAbandoned(ctx, mode) && (await this.guards.abandon(jobId, queue))) throw jobCancelled(jobId);
+    if (outcome === 'timeout' || outcome === 'interrupted' || outcome === 'abandoned') {
       if (mode.kind === 'wait') return { kind: 'accepted', jobId };
-      throw outcome === 'timeout' ? jobTimedOut(jobId, mode.timeoutMs) : serverRestarting(jobId);
+      throw outcome === 'interrupted' ? serverRestarting(jobId) : jobTimedOut(jobId, mode.timeoutMs);
     }
     return this.answer(jobId, payload, outcome);
   }
 
+  /**
+   * Only a plain sync call's job goes with its caller. A stream's caller already holds the job id
+   * (and previews), a `Prefer: wait` caller said it would poll, and an Idempotency-Key promises a
+   * retry that should find the job, not a cancelled one.
+   */
+  private dropsAbandoned(ctx: SubmitContext, mode: Exclude<SubmitMode, { kind: 'async' }>): boolean {
+    return mode.kind === 'sync' && !ctx.stream && !ctx.idempotencyKey;
+  }
+
   private async answer(jobId: string, payload: ImageJobPayload, outcome: JobOutcome<ImageJobResult>): Promise<SubmitOutcome> {
-    if (outcome.status === 'cancelled') throw jobCancelled(jobId);
-    if (outcome.status === 'failed') throw jobFailed(jobId, outcome.reason);
+    if (outcome.status !== 'succeeded') throw jobEndedError(jobId, outcome);
     // A stream's frames carry the bytes whatever `response_format` said.
     const rendered = payload.params.stream ? { ...payload, params: { ...payload.params, responseFormat: 'b64_json' as const } } : payload;
     const response = await renderImagesResponse(rendered, outcome.result, this.deps.storage, this.deps.urlTtlSeconds);
@@ -196,18 +235,20 @@ export class ImageSubmissionService {
   }
 }
 
-/** The outcome, or why there is none yet: the wait ran out (or the caller left), or this process is shutting down. */
+/** The outcome, or why there is none yet: the wait ran out, the caller left, or this process is shutting down. */
 async function waitWithTimeout(
   waiter: JobWaiter<ImageJobResult>,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-): Promise<JobOutcome<ImageJobResult> | 'timeout' | 'interrupted'> {
+): Promise<JobOutcome<ImageJobResult> | 'timeout' | 'abandoned' | 'interrupted'> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
+  const timeout = new Promise<'timeout' | 'abandoned'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    onAbort = () => resolve('timeout');
+    onAbort = () => resolve('abandoned');
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Gone before the wait began (while its inputs were stored, say): the listener would never fire.
+    if (signal?.aborted) onAbort();
   });
   const settled = waiter.promise.catch((error: unknown) => {
     if (error instanceof WaiterClosedError) return 'interrupted' as const;
@@ -215,7 +256,7 @@ async function waitWithTimeout(
   });
   try {
     const outcome = await Promise.race([settled, timeout]);
-    if (outcome === 'timeout') waiter.cancel();
+    if (outcome === 'timeout' || outcome === 'abandoned') waiter.cancel();
     return outcome;
   } finally {
     clearTimeout(timer);

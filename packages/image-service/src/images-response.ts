@@ -1,6 +1,7 @@
 import { toImagesResponse, type ImagesResponse } from '@imageforge/contracts';
 import type { ImageJobPayload, ImageJobResult } from '@imageforge/jobs';
-import type { ObjectStorage } from '@imageforge/storage';
+import { ObjectNotFoundError, type ObjectStorage } from '@imageforge/storage';
+import { ImagesExpiredError } from './image-result-retention';
 
 /**
  * The body the sync call returns for a finished job: the stored images become links
@@ -18,9 +19,19 @@ export async function renderImagesResponse(
   const data = await Promise.all(
     result.images.map(async (image) =>
       payload.params.responseFormat === 'b64_json'
-        ? { b64_json: (await storage.get(image.key)).toString('base64') }
+        ? { b64_json: (await readImage(storage, image.key)).toString('base64') }
         : { url: await link(image.key) },
     ),
   );
   return toImagesResponse({ params: payload.params, prompt: 'prompt' in payload ? payload.prompt : undefined, facts: result, data });
+}
+
+/** An image retention already deleted is the job's answer, not a fault of the store. */
+async function readImage(storage: ObjectStorage, key: string): Promise<Buffer> {
+  try {
+    return await storage.get(key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw new ImagesExpiredError();
+    throw error;
+  }
 }

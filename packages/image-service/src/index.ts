@@ -10,3 +10,7 @@ export * from './image-request-builder';
 export * from './upload-inspector';
 export * from './image-job-preparer';
 export * from './image-job-eta';
+export * from './job-admission';
+export * from './image-result-retention';
+export * from './sync-backpressure';
+export * from './sync-call-guards';

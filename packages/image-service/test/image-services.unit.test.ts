@@ -141,6 +141,35 @@ describe('image submission and queries without Redis', () => {
     expect(await storage.head('files/kept')).not.toBeNull();
   });
 
+  it("asks the caller's admission with n before storing anything, withdraws a job that cannot be added, and never asks for a retry", async () => {
+    const asked: Array<{ jobId: string; images: number }> = [];
+    const withdrawn: string[] = [];
+    let refuse = true;
+    const admission = {
+      async admit(job: { jobId: string; images: number }) {
+        asked.push(job);
+        if (refuse) throw new Error('over the limit');
+        return { withdraw: async () => void withdrawn.push(job.jobId) };
+      },
+    };
+    const edit: ImageRequest = { operation: 'edit', entry: entries['gpt-image-1'], params: paramsFor('gpt-image-1', { n: 3 }), prompt: 'p', images: [{ bytes: Buffer.from('a'), contentType: 'image/png' }] };
+    await expect(submissions.submit(edit, { ...ctx, admission }, { kind: 'async' })).rejects.toThrow('over the limit');
+    expect(asked).toEqual([{ jobId: expect.stringMatching(/^imgjob_/), images: 3 }]);
+    expect(gateway.records).toEqual([]);
+    expect((await storage.list('jobs/', { limit: 10 })).objects).toEqual([]);
+
+    refuse = false;
+    gateway.failNextEnqueue(new Error('Redis is down'));
+    await expect(submissions.submit(edit, { ...ctx, admission }, { kind: 'async' })).rejects.toThrow('Redis is down');
+    expect(withdrawn).toEqual([asked[1]!.jobId]);
+
+    const keyed = { ...ctx, admission, idempotencyKey: 'once' };
+    await submissions.submit(generation(), keyed, { kind: 'async' });
+    await submissions.submit(generation(), keyed, { kind: 'async' });
+    expect(asked).toHaveLength(3);
+    expect(gateway.records).toHaveLength(1);
+  });
+
   it.each([
     ['fails', (id: string) => gateway.fail(id, 'engine exploded'), 500, 'job_failed', /failed: engine exploded/],
     ['is cancelled', (id: string) => void gateway.cancel(id), 409, 'job_cancelled', /was cancelled/],

@@ -5,6 +5,8 @@ export * from './job-events';
 export * from './job-gateway';
 export * from './job-handler';
 export * from './job-pace';
+export * from './job-deadline';
+export * from './event-counters';
 export * from './job-waiter-errors';
 export * from './storage-keys';
 export * from './catalogs/image-jobs.catalog';

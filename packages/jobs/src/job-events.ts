@@ -29,6 +29,8 @@ export type JobEvent = JobEventBase &
     | { type: 'completed'; returnvalue: unknown }
     | { type: 'failed'; reason: string }
     | { type: 'cancelled'; reason: string }
+    /** Not started within its queue-wait deadline: ended without running. */
+    | { type: 'expired'; reason: string }
   );
 
 export type JobEventListener = (event: JobEvent) => void;

@@ -38,7 +38,20 @@ export type CancelOutcome =
   /** A worker is running it and was told to abort; it ends cancelled unless it finishes first. */
   | 'cancelling'
   | 'already_finished'
-  | 'not_found';
+  | 'not_found'
+  /** Asked with `ifNotStarted`: a worker had already started it, and it was left to finish. */
+  | 'started';
+
+export interface CancelOptions {
+  /**
+   * Cancel only a job no worker has started (waiting, or taken but still waiting for a slot);
+   * a started one is left alone and answers `started`. For callers that went away, not for
+   * an explicit cancel.
+   */
+  ifNotStarted?: boolean;
+  /** Words after the cancel marker in the job's error message. Default: cancelled by request. */
+  reason?: string;
+}
 
 /**
  * What a service needs from the job queue, for any catalog. The BullMQ gateway in the
@@ -57,13 +70,28 @@ export interface JobGateway<C extends JobCatalog> {
   enqueueBulk(requests: readonly EnqueueRequest<C>[]): Promise<void>;
   /** The job in whichever queue holds it, or null. */
   read(jobId: string): Promise<AnyJobRecord<C> | null>;
-  cancel(jobId: string): Promise<CancelOutcome>;
+  cancel(jobId: string, options?: CancelOptions): Promise<CancelOutcome>;
   /**
    * Where the job stands in its lane while it waits there, with a sample of the work
    * ahead of it and what the lane is running; null when it does not wait (started,
    * finished, delayed for a retry, or unknown). One read: for polls, not for enqueue.
    */
   standing(jobId: string, options?: { sample?: number }): Promise<QueueStanding<C> | null>;
+  /**
+   * How much one lane of a model queue has waiting and running, read in one round trip: cheap
+   * enough to ask before each sync enqueue (backpressure).
+   */
+  laneLoad(queue: string, lane: JobLane, options?: { sample?: number }): Promise<LaneLoad<C>>;
+}
+
+/** A lane's backlog and capacity at one moment. */
+export interface LaneLoad<C extends JobCatalog> {
+  /** Jobs waiting to start, those a worker holds until a slot frees included. */
+  waiting: number;
+  /** Jobs holding a worker slot: the lane's capacity now. */
+  running: number;
+  /** Payloads of up to `sample` (default 20) of the waiting jobs, nearest the head first, to weigh the rest by. */
+  sample: JobPayload<C>[];
 }
 
 /** A waiting job's view of its lane, enough to estimate when it starts. */

@@ -1,5 +1,6 @@
 import type { JobCatalog, JobName, JobPayload, JobResult } from './job-catalog';
 import type { JobStatus } from './job-status';
+import { isDeadlineExceededReason } from './job-deadline';
 
 /**
  * A job as every layer sees it: the queue reads it, services answer from it, views
@@ -20,7 +21,7 @@ export interface JobRecord<C extends JobCatalog, N extends JobName<C> = JobName<
   payload: JobPayload<C, N>;
   /** Set once succeeded. */
   result?: JobResult<C, N>;
-  /** Set once failed or cancelled. */
+  /** Set once failed, cancelled or expired. */
   error?: { message: string };
 }
 
@@ -31,7 +32,8 @@ export type AnyJobRecord<C extends JobCatalog> = { [N in JobName<C>]: JobRecord<
 export type JobOutcome<R = unknown> =
   | { status: 'succeeded'; result: R }
   | { status: 'failed'; reason: string }
-  | { status: 'cancelled'; reason: string };
+  | { status: 'cancelled'; reason: string }
+  | { status: 'expired'; reason: string };
 
 /** The record's outcome, or null while it is queued or running. */
 export function outcomeOf<C extends JobCatalog, N extends JobName<C>>(record: JobRecord<C, N>): JobOutcome<JobResult<C, N>> | null {
@@ -43,8 +45,21 @@ export function outcomeOf<C extends JobCatalog, N extends JobName<C>>(record: Jo
         : { status: 'succeeded', result: record.result };
     case 'failed':
     case 'cancelled':
+    case 'expired':
       return { status: record.status, reason: record.error?.message ?? record.status };
     default:
       return null;
+  }
+}
+
+/** The `error.code` every view of a job that ended without a result shows (the job object, webhook events). */
+export function endedJobErrorCode(outcome: Exclude<JobOutcome, { status: 'succeeded' }>): string {
+  switch (outcome.status) {
+    case 'cancelled':
+      return 'job_cancelled';
+    case 'expired':
+      return 'job_expired';
+    case 'failed':
+      return isDeadlineExceededReason(outcome.reason) ? 'deadline_exceeded' : 'job_failed';
   }
 }

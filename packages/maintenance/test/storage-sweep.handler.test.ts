@@ -72,7 +72,7 @@ describe(createStorageSweepHandler.name, () => {
     const sweep = createStorageSweepHandler({ storage, existingJobIds: (ids) => queues.existingJobIds(ids), clock: () => Date.now() + 2 * HOUR });
     const result = await sweep({ minAgeSeconds: 3_600, pageSize: 3 }, context());
 
-    expect(result).toEqual({ scanned: 16, deleted: 14 });
+    expect(result).toEqual({ scanned: 16, deleted: 14, abandoned: 0 });
     const left = (await storage.list('', { limit: 100 })).objects.map((object) => object.key).sort();
     expect(left).toEqual(['files/not-a-job-object', inputImageKey(live, 0), outputImageKey(live, 0, 'png')].sort());
   });
@@ -81,7 +81,7 @@ describe(createStorageSweepHandler.name, () => {
     await put(inputImageKey('imgjob_just_stored', 0));
     const sweep = createStorageSweepHandler({ storage, existingJobIds: (ids) => queues.existingJobIds(ids) });
 
-    expect(await sweep({ minAgeSeconds: 3_600, pageSize: 500 }, context())).toEqual({ scanned: 1, deleted: 0 });
+    expect(await sweep({ minAgeSeconds: 3_600, pageSize: 500 }, context())).toEqual({ scanned: 1, deleted: 0, abandoned: 0 });
     expect(await storage.head(inputImageKey('imgjob_just_stored', 0))).not.toBeNull();
   });
 
@@ -97,6 +97,6 @@ describe(createStorageSweepHandler.name, () => {
       clock: () => Date.now() + 2 * HOUR,
     });
 
-    expect(await sweep({ minAgeSeconds: 60, pageSize: 2 }, context(controller.signal))).toEqual({ scanned: 2, deleted: 2 });
+    expect(await sweep({ minAgeSeconds: 60, pageSize: 2 }, context(controller.signal))).toEqual({ scanned: 2, deleted: 2, abandoned: 0 });
   });
 });

@@ -1,6 +1,21 @@
-import type { AnyJobRecord, CancelOutcome, EnqueuedJob, EnqueueRequest, JobCatalog, JobGateway, JobName, JobResult, JobWaiter, QueueStanding } from '@imageforge/jobs';
+import type {
+  AnyJobRecord,
+  CancelOptions,
+  CancelOutcome,
+  EnqueuedJob,
+  EnqueueRequest,
+  JobCatalog,
+  JobGateway,
+  JobLane,
+  JobName,
+  JobResult,
+  JobWaiter,
+  LaneLoad,
+  QueueStanding,
+} from '@imageforge/jobs';
 import type { CompletionWaiters } from './completion-waiters';
 import { cancelJob } from './job-cancellation';
+import { jobLaneLoad } from './job-lane-load';
 import { jobQueueStanding } from './job-queue-standing';
 import type { JobQueue } from './job-queue';
 import { readJobRecord } from './job-record-reader';
@@ -39,13 +54,20 @@ export class BullmqJobGateway<C extends JobCatalog> implements JobGateway<C> {
     return found ? readJobRecord(this.deps.queue.catalog, found.bull, jobId, this.deps.connection, found.queue) : null;
   }
 
-  async cancel(jobId: string): Promise<CancelOutcome> {
+  async cancel(jobId: string, options: CancelOptions = {}): Promise<CancelOutcome> {
     const found = await this.deps.queue.locate(jobId);
-    return found ? cancelJob(found.bull, this.deps.connection, jobId) : 'not_found';
+    return found ? cancelJob(found.bull, this.deps.connection, jobId, {
+          ...(options.ifNotStarted ? { ifNotStarted: true } : {}),
+          ...(options.reason ? { reason: options.reason } : {}),
+        }) : 'not_found';
   }
 
   async standing(jobId: string, options: { sample?: number } = {}): Promise<QueueStanding<C> | null> {
     const found = await this.deps.queue.locate(jobId);
     return found ? jobQueueStanding<C>(found.bull, this.deps.connection, jobId, options.sample) : null;
+  }
+
+  laneLoad(queue: string, lane: JobLane, options: { sample?: number } = {}): Promise<LaneLoad<C>> {
+    return jobLaneLoad<C>(this.deps.queue.queue(queue, lane), this.deps.connection, options.sample);
   }
 }

@@ -120,7 +120,7 @@ export class CompletionWaiters {
     const waiter = this.waiters.get(event.queue)?.get(event.jobId);
     if (!waiter) return;
     if (event.type === 'completed') this.settle(waiter, { status: 'succeeded', result: event.returnvalue });
-    else if (event.type === 'failed' || event.type === 'cancelled') this.settle(waiter, { status: event.type, reason: event.reason });
+    else if (event.type === 'failed' || event.type === 'cancelled' || event.type === 'expired') this.settle(waiter, { status: event.type, reason: event.reason });
   }
 
   private async reconcile(): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Job, UnrecoverableError, type Queue } from 'bullmq';
 import type { CancelOutcome } from '@imageforge/jobs';
+import { SLOT_STARTED_FIELD } from './job-slot-mark';
 import type { RedisClient } from './redis-connection';
 
 /** failedReason prefix that marks a failed job as cancelled rather than failed. */
@@ -29,6 +30,8 @@ export interface CancelJobOptions {
   reason?: string;
   /** How long the cancel request outlives the call, covering retries. Default 1 day. */
   requestTtlSeconds?: number;
+  /** Leave a job a worker has started (it holds a slot) alone: `started`. */
+  ifNotStarted?: boolean;
 }
 
 /*
@@ -42,15 +45,19 @@ export interface CancelJobOptions {
  *   worker holding the job aborts its signal. The recorded key catches the cases
  *   pub/sub cannot: a worker whose subscriber was reconnecting, or an attempt that
  *   failed just before the message and is about to be retried.
+ * - `ifNotStarted` and active with the slot mark: left alone. Active without it (a worker holds
+ *   it until a slot frees) is cancelled as above; the worker sets the mark in a script that
+ *   first checks for the recorded request (markSlotStarted), so the two cannot interleave.
  */
 const CANCEL_SCRIPT = `
 if redis.call("EXISTS", KEYS[8]) == 0 then return "not_found" end
 if redis.call("ZSCORE", KEYS[6], ARGV[1]) or redis.call("ZSCORE", KEYS[7], ARGV[1]) then
   return "already_finished"
 end
-redis.call("SET", KEYS[10], "1", "EX", ARGV[5])
 local taken = redis.call("LREM", KEYS[1], 0, ARGV[1]) + redis.call("LREM", KEYS[2], 0, ARGV[1])
   + redis.call("ZREM", KEYS[3], ARGV[1]) + redis.call("ZREM", KEYS[4], ARGV[1])
+if taken == 0 and ARGV[6] == "1" and redis.call("HEXISTS", KEYS[8], ARGV[7]) == 1 then return "started" end
+redis.call("SET", KEYS[10], "1", "EX", ARGV[5])
 if taken > 0 then
   redis.call("LPUSH", KEYS[5], ARGV[1])
   redis.call("SET", KEYS[9], ARGV[2], "PX", ARGV[3])
@@ -85,7 +92,7 @@ export async function cancelJob(
     `${jobKey}:lock`,
     cancelRequestKey(queue, jobId),
   ].map((key) => key ?? '');
-  const args = [jobId, token, '30000', cancelChannel(queue), String(options.requestTtlSeconds ?? 24 * 3600)];
+  const args = [jobId, token, '30000', cancelChannel(queue), String(options.requestTtlSeconds ?? 24 * 3600), options.ifNotStarted ? '1' : '0', SLOT_STARTED_FIELD];
   const step = (await connection.eval(CANCEL_SCRIPT, keys.length, ...keys, ...args)) as string;
   if (step !== 'taken') return step as CancelOutcome;
   const job = await Job.fromId(queue, jobId);

@@ -1,6 +1,9 @@
 import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
 import {
+  deadlineExceededReason,
+  expiredReason,
   isJobName,
+  jobDeadlineOf,
   parseJobPayload,
   PermanentJobError,
   type JobCatalog,
@@ -14,6 +17,7 @@ import {
   type SettledJob,
 } from '@imageforge/jobs';
 import { cancelledReason, cancelRequestKey } from './job-cancellation';
+import { hasStarted, markSlotStarted } from './job-slot-mark';
 import type { RedisClient } from './redis-connection';
 
 /** A job's transitions inside one worker process, for its logs and metrics. */
@@ -21,14 +25,18 @@ export type WorkerJobEvent =
   | { type: 'started'; jobId: string; name: string; attempt: number }
   | { type: 'completed'; jobId: string; name: string; attempt: number; durationMs: number }
   | { type: 'failed'; jobId: string; name: string; attempt: number; durationMs: number; error: Error; willRetry: boolean }
-  | { type: 'cancelled' | 'handed_back'; jobId: string; name: string; attempt: number; durationMs: number };
+  | { type: 'cancelled' | 'handed_back' | 'expired'; jobId: string; name: string; attempt: number; durationMs: number };
 
-/** Field of BullMQ's job hash where the worker notes when the job got its slot and started. */
-export const SLOT_STARTED_FIELD = 'slotStartedOn';
+export { SLOT_STARTED_FIELD } from './job-slot-mark';
 
 /** Abort reasons the worker gives BullMQ's per-job AbortController. */
 export const ABORT_REASON_CANCEL = 'imageforge:cancel';
 export const ABORT_REASON_SHUTDOWN = 'imageforge:shutdown';
+/** Abort reason of a run that passed its run deadline (the payload's `deadline.runMs`). */
+export const ABORT_REASON_DEADLINE = 'imageforge:deadline';
+
+/** Thrown once an expired job has been settled, so the failure path records nothing more. */
+class JobExpiredError extends UnrecoverableError {}
 
 export interface ProcessorDeps<C extends JobCatalog> {
   catalog: C;
@@ -42,6 +50,8 @@ export interface ProcessorDeps<C extends JobCatalog> {
   onJobEvent(event: WorkerJobEvent): void;
   /** Awaited before an outcome is handed to BullMQ; see JobSettledHook. */
   onSettled?: JobSettledHook<C>;
+  /** Told of each job whose final outcome passed onSettled, before BullMQ records it (see JobWorkerOptions.onRecorded). */
+  settledBeforeRecord?: (job: Job, settled: SettledJob<C>) => void;
   /**
    * Waits for a slot of the process's capacity gate before the handler runs; the returned
    * function frees it. An abort while waiting (cancel, shutdown) rejects with its reason.
@@ -51,10 +61,10 @@ export interface ProcessorDeps<C extends JobCatalog> {
 
 /**
  * Wraps the handlers in what every job needs: parse the payload again (it may
- * predate this deploy), honour a recorded cancel request, parse the result, and
- * turn failures into BullMQ's terms (permanent: unrecoverable; cancelled:
- * unrecoverable with the cancel marker; shutdown: handed back to the wait list
- * without spending an attempt).
+ * predate this deploy), honour a recorded cancel request and the payload's deadlines,
+ * parse the result, and turn failures into BullMQ's terms (permanent: unrecoverable;
+ * cancelled or expired: unrecoverable with its marker; past the run deadline:
+ * unrecoverable; shutdown: handed back to the wait list without spending an attempt).
  */
 export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>): Processor {
   // Three declared parameters: BullMQ only creates the per-job AbortController for such processors.
@@ -68,7 +78,9 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
     const payload = parseJobPayload(deps.catalog, name, job.data);
     if (!payload.success) throw new UnrecoverableError(payload.message);
     const settle = async (outcome: JobOutcome<unknown>) => {
-      await deps.onSettled?.({ jobId, name, queue: deps.queueName, payload: payload.data, outcome } as SettledJob<C>);
+      const settled = { jobId, name, queue: deps.queueName, payload: payload.data, outcome } as SettledJob<C>;
+      await deps.onSettled?.(settled);
+      deps.settledBeforeRecord?.(job, settled);
     };
     const cancelRequested = async () => (await deps.connection.exists(cancelRequestKey(deps.queue, jobId))) === 1;
     if (await cancelRequested()) {
@@ -76,13 +88,26 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
       await settle({ status: 'cancelled', reason: cancelledReason() });
       throw new UnrecoverableError(cancelledReason());
     }
+    // Checked when the job is taken and again once it has a slot; a job that ever started is past its queue wait.
+    const deadline = jobDeadlineOf(payload.data);
+    const jobKey = deps.queue.toKey(jobId);
+    const expired = async () =>
+      deadline?.startBy !== undefined && Date.now() > deadline.startBy && attempt === 1 && !(await hasStarted(deps.connection, jobKey));
+    const expire = async (): Promise<never> => {
+      const reason = expiredReason(deadline ?? {});
+      deps.onJobEvent({ type: 'expired', ...base, durationMs: 0 });
+      await settle({ status: 'expired', reason });
+      throw new JobExpiredError(reason);
+    };
+    if (await expired()) await expire();
 
     const jobSignal = signal ?? new AbortController().signal;
+    const overrun = new AbortController();
     const handler = deps.handlers[name] as JobHandler<C, JobName<C>>;
     const context: JobContext = {
       jobId,
       attempt,
-      signal: jobSignal,
+      signal: deadline?.runMs !== undefined ? AbortSignal.any([jobSignal, overrun.signal]) : jobSignal,
       reportProgress: (percent) => job.updateProgress(Math.min(100, Math.max(0, Math.round(percent)))),
       announcePartialImage: (partial) => deps.publishPartialImage(jobId, partial),
     };
@@ -91,20 +116,25 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
       if (deps.acquireSlot) {
         release = await deps.acquireSlot(jobId, jobSignal);
         startedAt = Date.now();
-        // A cancel recorded during a long wait, while pub/sub was down, still counts; the catch
-        // below finds the recorded request and ends the job cancelled.
-        if (await cancelRequested().catch(() => false)) {
+        if (await expired().catch(() => false)) {
           release();
-          throw new Error('cancelled while waiting for a slot');
+          await expire();
         }
       }
       // A job holding a slot is running; one still waiting at the gate is `active` to BullMQ but queued to its callers.
-      await deps.connection.hset(deps.queue.toKey(jobId), SLOT_STARTED_FIELD, String(startedAt));
+      // A cancel recorded first (during a long wait, while pub/sub was down) stops it here; the catch below
+      // finds the recorded request and ends the job cancelled.
+      if (!(await markSlotStarted(deps.connection, { job: jobKey, cancelRequest: cancelRequestKey(deps.queue, jobId) }, startedAt))) {
+        release();
+        throw new Error('cancelled before it started');
+      }
       let raw: unknown;
+      const timer = deadline?.runMs !== undefined ? setTimeout(() => overrun.abort(ABORT_REASON_DEADLINE), deadline.runMs) : undefined;
       try {
         deps.onJobEvent({ type: 'started', ...base });
         raw = await handler(payload.data, context);
       } finally {
+        clearTimeout(timer);
         // Capacity is the handler's; settling (hooks, result storage) need not hold a slot.
         release();
       }
@@ -114,6 +144,7 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
       deps.onJobEvent({ type: 'completed', ...base, durationMs: Date.now() - startedAt });
       return result.data;
     } catch (error) {
+      if (error instanceof JobExpiredError) throw error;
       const durationMs = Date.now() - startedAt;
       if (jobSignal.aborted && jobSignal.reason === ABORT_REASON_SHUTDOWN && token) {
         // If Redis refuses the move, the job stays active until its lock expires
@@ -129,6 +160,13 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
         deps.onJobEvent({ type: 'cancelled', ...base, durationMs });
         await settle({ status: 'cancelled', reason: cancelledReason() });
         throw new UnrecoverableError(cancelledReason());
+      }
+      if (overrun.signal.aborted && deadline?.runMs !== undefined) {
+        // Past its run deadline the caller no longer wants it: no retry.
+        const failure = new UnrecoverableError(deadlineExceededReason(deadline.runMs));
+        deps.onJobEvent({ type: 'failed', ...base, durationMs, error: failure, willRetry: false });
+        await settle({ status: 'failed', reason: failure.message });
+        throw failure;
       }
       const failure = error instanceof PermanentJobError ? new UnrecoverableError(error.message) : error instanceof Error ? error : new Error(String(error));
       const willRetry = !(failure instanceof UnrecoverableError) && attempt < (job.opts.attempts ?? 1);

@@ -1,5 +1,5 @@
 import { Queue, type Job } from 'bullmq';
-import { JOB_LANES, type EnqueueRequest, type JobCatalog, type JobLane, type JobName, type JobPayload } from '@imageforge/jobs';
+import { JOB_LANES, type EnqueueRequest, type JobCatalog, type JobLane, type JobName, type JobOptions, type JobPayload } from '@imageforge/jobs';
 import { assertDistinctLaneQueues, laneQueueName } from './lane-queues';
 import { reserveOwnerPriorities } from './owner-priorities';
 import { assertValidJobId, DEFAULT_QUEUE_PREFIX, queuePrefix } from './queue-keys';
@@ -27,6 +27,8 @@ export interface JobQueueOptions<C extends JobCatalog> {
    * (maintenance, webhooks) passes `['interactive']`, so no empty lane queues appear in Redis.
    */
   lanes?: readonly JobLane[];
+  /** How long finished jobs stay, in place of the catalog's (RETENTION_OUTPUT_HOURS); a request's own `retention` still wins. */
+  retention?: Pick<JobOptions, 'removeOnComplete' | 'removeOnFail'>;
   logger?: QueueLogger;
 }
 
@@ -61,10 +63,12 @@ export class JobQueue<C extends JobCatalog> {
   /** Model queue -> lane -> its BullMQ queue. */
   private readonly queues = new Map<string, Map<JobLane, Queue>>();
   private readonly connection: RedisClient;
+  private readonly retention: JobQueueOptions<C>['retention'];
 
   constructor(options: JobQueueOptions<C>) {
     this.catalog = options.catalog;
     this.connection = options.connection;
+    this.retention = options.retention;
     const logger = options.logger ?? silentLogger;
     assertDistinctLaneQueues(options.queueNames);
     for (const name of new Set(options.queueNames)) {
@@ -205,6 +209,7 @@ export class JobQueue<C extends JobCatalog> {
         data,
         opts: {
           ...definition.options,
+          ...this.retention,
           ...request.retention,
           jobId: request.jobId,
           ...(request.priority !== undefined ? { priority: request.priority } : {}),

@@ -37,10 +37,11 @@ export async function readJobRecord<C extends JobCatalog>(
     createdAt: job.timestamp,
     attemptsMade: job.attemptsMade,
     payload: job.data,
-    ...(!waitingForSlot && (slotStartedOn || job.processedOn) ? { startedAt: slotStartedOn || job.processedOn } : {}),
+    // An expired job was only ever taken, never started: BullMQ's processedOn is when it was taken.
+    ...(!waitingForSlot && status !== 'expired' && (slotStartedOn || job.processedOn) ? { startedAt: slotStartedOn || job.processedOn } : {}),
     ...(job.finishedOn && status !== 'in_progress' && status !== 'queued' ? { finishedAt: job.finishedOn } : {}),
     ...(status === 'succeeded' && job.returnvalue !== null && job.returnvalue !== undefined ? { result: job.returnvalue } : {}),
-    ...(status === 'failed' || status === 'cancelled' ? { error: { message: job.failedReason || 'unknown failure' } } : {}),
+    ...(status === 'failed' || status === 'cancelled' || status === 'expired' ? { error: { message: job.failedReason || 'unknown failure' } } : {}),
   };
   return record as AnyJobRecord<C>;
 }

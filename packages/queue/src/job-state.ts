@@ -1,4 +1,4 @@
-import type { JobStatus } from '@imageforge/jobs';
+import { isExpiredReason, type JobStatus } from '@imageforge/jobs';
 import { isCancelledReason } from './job-cancellation';
 
 const STATE_TO_STATUS: Readonly<Record<string, JobStatus>> = {
@@ -13,17 +13,19 @@ const STATE_TO_STATUS: Readonly<Record<string, JobStatus>> = {
 
 /**
  * The one translation from BullMQ's states to job statuses. A cancelled job is a
- * failed one whose reason carries the cancel marker: BullMQ has no cancelled state,
- * and keeping the job (rather than removing it) is what lets polls report it.
+ * failed one whose reason carries the cancel marker, an expired one a failed one with
+ * the expiry marker: BullMQ has neither state, and keeping the job (rather than
+ * removing it) is what lets polls report it.
  */
 export function statusOf(state: string, failedReason: string | null | undefined): JobStatus {
   const status = STATE_TO_STATUS[state] ?? 'queued';
   return status === 'failed' ? failureStatus(failedReason) : status;
 }
 
-/** How a job that BullMQ failed ended: cancelled when its reason carries the cancel marker. */
-export function failureStatus(failedReason: string | null | undefined): 'failed' | 'cancelled' {
-  return isCancelledReason(failedReason) ? 'cancelled' : 'failed';
+/** How a job that BullMQ failed ended: cancelled or expired when its reason carries that marker. */
+export function failureStatus(failedReason: string | null | undefined): 'failed' | 'cancelled' | 'expired' {
+  if (isCancelledReason(failedReason)) return 'cancelled';
+  return isExpiredReason(failedReason) ? 'expired' : 'failed';
 }
 
 /** Progress as stored by `updateProgress`: a number, or an object with `percent`. */

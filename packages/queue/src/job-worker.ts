@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { QueueEventsProducer, QueueKeys, Worker } from 'bullmq';
-import { jobNames, type JobCatalog, type JobHandlers, type JobSettledHook } from '@imageforge/jobs';
+import { QueueEventsProducer, QueueKeys, Worker, type Job } from 'bullmq';
+import { jobNames, type JobCatalog, type JobHandlers, type JobSettledHook, type SettledJob } from '@imageforge/jobs';
 import { CancelSubscriber } from './cancel-subscriber';
 import type { GateLane } from './capacity-gate';
 import { GateBinding } from './gate-binding';
@@ -51,6 +51,13 @@ export interface JobWorkerOptions<C extends JobCatalog> {
   onJobEvent?: (event: WorkerJobEvent) => void;
   /** Awaited before BullMQ records an outcome (batch tallies, webhook outbox); see JobSettledHook. */
   onSettled?: JobSettledHook<C>;
+  /**
+   * Called once BullMQ has recorded a final outcome (never for an attempt that will be retried), for
+   * what must not happen while the job could still run again: deleting its inputs. A crash between
+   * the record and this call skips it, so use it only for what a later sweep also cleans up. Not
+   * awaited by the worker; a rejection is logged.
+   */
+  onRecorded?: (settled: SettledJob<C>) => Promise<void>;
   /** Delays of jobs whose catalog backoff is `custom`; see JobBackoffStrategy. */
   backoffStrategy?: JobBackoffStrategy;
 }
@@ -88,6 +95,8 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
   const events = new QueueEventsProducer(options.queueName, { connection, prefix });
   const eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAX_LEN;
   const gate = options.gate ? new GateBinding(options.gate, options.concurrency) : undefined;
+  // BullMQ hands the processor and its completed/failed events the same Job object.
+  const settledJobs = new WeakMap<Job, SettledJob<C>>();
   const processor = createJobProcessor({
     catalog: options.catalog,
     handlers: options.handlers,
@@ -95,6 +104,7 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
     queue: keys,
     queueName: options.queueName,
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(options.onRecorded ? { settledBeforeRecord: (job: Job, settled: SettledJob<C>) => settledJobs.set(job, settled) } : {}),
     ...(gate ? { acquireSlot: gate.acquireSlot } : {}),
     publishPartialImage: (jobId, partial) =>
       events.publishEvent(
@@ -118,6 +128,18 @@ export async function createJobWorker<C extends JobCatalog>(options: JobWorkerOp
   });
   worker.on('error', (error) => logger.error({ err: error, queue: options.queueName }, 'worker error'));
   worker.on('lockRenewalFailed', (jobIds) => logger.warn({ jobIds, queue: options.queueName }, 'job lock renewal failed; the job may run twice'));
+  const { onRecorded } = options;
+  if (onRecorded) {
+    // Both events follow BullMQ's move to completed or failed; a retried attempt was never marked settled.
+    const recorded = (job: Job | undefined) => {
+      const settled = job && settledJobs.get(job);
+      if (!settled) return;
+      settledJobs.delete(job);
+      onRecorded(settled).catch((error: unknown) => logger.warn({ err: error, jobId: settled.jobId, queue: options.queueName }, 'after-record step of a job failed'));
+    };
+    worker.on('completed', recorded);
+    worker.on('failed', recorded);
+  }
   gate?.attach(worker);
 
   const subscriber = await CancelSubscriber.start(

@@ -9,6 +9,12 @@ export function laneQueueName(queue: string, lane: JobLane): string {
   return lane === 'interactive' ? queue : `${queue}-${lane}`;
 }
 
+/** The model queue a lane queue holds a lane of (laneQueueName's inverse). */
+export function modelQueueOf(laneQueue: string, lane: JobLane): string {
+  const suffix = `-${lane}`;
+  return lane !== 'interactive' && laneQueue.endsWith(suffix) ? laneQueue.slice(0, -suffix.length) : laneQueue;
+}
+
 /** Every lane queue of a model queue, most urgent first. */
 export function laneQueueNames(queue: string): string[] {
   return JOB_LANES.map((lane) => laneQueueName(queue, lane));

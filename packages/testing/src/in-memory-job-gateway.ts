@@ -4,16 +4,19 @@ import {
   JobMissingError,
   WaiterClosedError,
   type AnyJobRecord,
+  type CancelOptions,
   type CancelOutcome,
   type EnqueuedJob,
   type EnqueueRequest,
   type JobCatalog,
   type JobGateway,
+  type JobLane,
   type JobName,
   type JobOutcome,
   type JobRecord,
   type JobResult,
   type JobWaiter,
+  type LaneLoad,
   type QueueStanding,
 } from '@imageforge/jobs';
 
@@ -89,12 +92,12 @@ export class InMemoryJobGateway<C extends JobCatalog> implements JobGateway<C> {
     return record ? ({ ...record } as AnyJobRecord<C>) : null;
   }
 
-  async cancel(jobId: string): Promise<CancelOutcome> {
+  async cancel(jobId: string, options: CancelOptions = {}): Promise<CancelOutcome> {
     const record = this.jobs.get(jobId);
     if (!record) return 'not_found';
     if (isFinalStatus(record.status)) return 'already_finished';
-    if (record.status === 'in_progress') return 'cancelling';
-    this.finish(jobId, { status: 'cancelled', reason: 'cancelled: cancelled by request' });
+    if (record.status === 'in_progress') return options.ifNotStarted ? 'started' : 'cancelling';
+    this.finish(jobId, { status: 'cancelled', reason: `cancelled: ${options.reason ?? 'cancelled by request'}` });
     return 'cancelled';
   }
 
@@ -110,6 +113,17 @@ export class InMemoryJobGateway<C extends JobCatalog> implements JobGateway<C> {
       position,
       ahead: queued.slice(0, position).slice(-(options.sample ?? 50)).map((job) => job.payload),
       running: sameLane.filter((job) => job.status === 'in_progress').map((job) => ({ payload: job.payload, startedAt: job.startedAt ?? this.clock() })),
+    };
+  }
+
+  /** Queued and running jobs of one queue and lane (a job without a lane is interactive's, as in the real queue). */
+  async laneLoad(queue: string, lane: JobLane, options: { sample?: number } = {}): Promise<LaneLoad<C>> {
+    const inLane = this.records.filter((job) => job.queue === queue && ((job.payload as { lane?: JobLane }).lane ?? 'interactive') === lane);
+    const waiting = inLane.filter((job) => job.status === 'queued');
+    return {
+      waiting: waiting.length,
+      running: inLane.filter((job) => job.status === 'in_progress').length,
+      sample: waiting.slice(0, options.sample ?? 20).map((job) => job.payload),
     };
   }
 
@@ -134,6 +148,11 @@ export class InMemoryJobGateway<C extends JobCatalog> implements JobGateway<C> {
 
   fail(jobId: string, reason: string): void {
     this.finish(jobId, { status: 'failed', reason });
+  }
+
+  /** What a worker does with a job it took past its queue-wait deadline. */
+  expire(jobId: string, reason: string): void {
+    this.finish(jobId, { status: 'expired', reason });
   }
 
   /** A job that disappears from under its waiter (removed by hand, say). */

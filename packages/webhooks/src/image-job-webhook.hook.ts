@@ -1,4 +1,5 @@
 import {
+  endedJobErrorCode,
   imageJobCatalog,
   outcomeOf,
   type AnyImageJobRecord,
@@ -38,7 +39,7 @@ export function imageJobWebhookEvent(
       operation: imageJobCatalog[job.name].operation,
       model: payload.params.model,
       status: outcome.status,
-      ...(outcome.status === 'succeeded' ? {} : { error: { message: outcome.reason, code: outcome.status === 'cancelled' ? 'job_cancelled' : 'job_failed' } }),
+      ...(outcome.status === 'succeeded' ? {} : { error: { message: outcome.reason, code: endedJobErrorCode(outcome) } }),
     },
     ...(payload.webhookUrl ? { url: payload.webhookUrl } : {}),
   };

@@ -1,4 +1,4 @@
-import { WEBHOOKS_QUEUE, type AnyImageJobRecord, type ImageJobPayload, type SettledJob, type ImageJobCatalog } from '@imageforge/jobs';
+import { deadlineExceededReason, expiredReason, WEBHOOKS_QUEUE, type AnyImageJobRecord, type ImageJobPayload, type SettledJob, type ImageJobCatalog } from '@imageforge/jobs';
 import type { RedisClient } from '@imageforge/queue';
 import { dallE2Params, useRedisServer } from '@imageforge/testing';
 import { imageJobRecordAnnouncer, imageJobWebhookEvent, imageJobWebhookHook, WebhookOutbox } from '../src';
@@ -35,6 +35,14 @@ describe('image job events', () => {
     const failed = imageJobWebhookEvent({ ...settled, outcome: { status: 'failed', reason: 'engine crashed' } }, 1_700_000_009_999);
     expect(failed).toMatchObject({ id: 'evt_imgjob_1_failed', type: 'image.job.failed', createdAt: 1_700_000_009 });
     expect(failed?.data).toMatchObject({ status: 'failed', error: { message: 'engine crashed', code: 'job_failed' } });
+  });
+
+  it('announces an expired job as image.job.expired, and a run past its deadline with its own code', () => {
+    const settled = { jobId: 'imgjob_4', name: 'image.generate' as const, payload: payload() };
+    const expired = imageJobWebhookEvent({ ...settled, outcome: { status: 'expired', reason: expiredReason({ queueWaitMs: 500 }) } }, 1_700_000_009_999);
+    expect(expired).toMatchObject({ id: 'evt_imgjob_4_expired', type: 'image.job.expired', data: { status: 'expired', error: { code: 'job_expired' } } });
+    const overrun = imageJobWebhookEvent({ ...settled, outcome: { status: 'failed', reason: deadlineExceededReason(2_000) } });
+    expect(overrun).toMatchObject({ type: 'image.job.failed', data: { error: { code: 'deadline_exceeded', message: expect.stringContaining('2000 ms') } } });
   });
 
   describe('through the outbox', () => {

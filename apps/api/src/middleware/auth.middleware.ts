@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthenticationError } from '@imageforge/contracts';
-import { API_SCOPES, type ApiPrincipal } from '@imageforge/tenancy';
+import { API_SCOPES, type ApiKeyService, type ApiPrincipal } from '@imageforge/tenancy';
 
 const digestOf = (key: string): Buffer => createHash('sha256').update(key).digest();
 
@@ -13,16 +13,21 @@ export function ownerOf(key: string): string {
 export const ANONYMOUS_OWNER = 'anonymous';
 
 /**
- * Bearer auth against configured keys. Keys are compared as sha256 digests with
- * timingSafeEqual, so neither content nor length leaks through timing.
- * With no keys configured (loopback-only mode) every caller is the anonymous owner.
+ * Bearer auth: static keys from API_KEYS first, compared as sha256 digests with timingSafeEqual
+ * (neither content nor length leaks through timing) and with no Redis, so they keep working
+ * through an outage; then managed keys, looked up in Redis (a lookup that fails is the 503 of
+ * an unreachable Redis, never a way in). With neither configured (loopback-only mode) every
+ * caller is the anonymous owner.
  */
-export function createAuthMiddleware(keys: readonly string[]) {
+export function createAuthMiddleware(keys: readonly string[], managed?: Pick<ApiKeyService, 'principalFor'>) {
   const digests = keys.map(digestOf);
+  const accept = (res: Response, principal: ApiPrincipal) => {
+    res.locals.owner = principal.owner;
+    res.locals.principal = principal;
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (digests.length === 0) {
-      res.locals.owner = ANONYMOUS_OWNER;
-      res.locals.principal = { owner: ANONYMOUS_OWNER, keyId: 'anonymous', scopes: API_SCOPES, limits: {} } satisfies ApiPrincipal;
+    if (digests.length === 0 && !managed) {
+      accept(res, { owner: ANONYMOUS_OWNER, keyId: 'anonymous', scopes: API_SCOPES, limits: {} });
       return next();
     }
     const header = req.header('authorization') ?? '';
@@ -34,15 +39,24 @@ export function createAuthMiddleware(keys: readonly string[]) {
         ),
       );
     }
-    const presented = digestOf(match[1].trim());
+    const key = match[1].trim();
+    const presented = digestOf(key);
     let matched = false;
     for (const digest of digests) matched = timingSafeEqual(digest, presented) || matched;
-    if (!matched) {
-      return next(new AuthenticationError('Incorrect API key provided.', { code: 'invalid_api_key' }));
+    if (matched) {
+      // The digest just compared is ownerOf(key) in bytes: one hash per request, not two.
+      accept(res, { owner: presented.toString('hex'), keyId: 'static', scopes: API_SCOPES, limits: {} });
+      return next();
     }
-    // The digest just compared is ownerOf(key) in bytes: one hash per request, not two.
-    res.locals.owner = presented.toString('hex');
-    res.locals.principal = { owner: res.locals.owner, keyId: 'static', scopes: API_SCOPES, limits: {} } satisfies ApiPrincipal;
-    next();
+    if (!managed) return next(incorrectKey());
+    managed.principalFor(key).then((principal) => {
+      if (!principal) return next(incorrectKey());
+      accept(res, principal);
+      next();
+    }, next);
   };
+}
+
+function incorrectKey(): AuthenticationError {
+  return new AuthenticationError('Incorrect API key provided.', { code: 'invalid_api_key' });
 }

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { toImageCompletedEvents } from '@imageforge/contracts';
-import type { ImageRequest } from '@imageforge/image-service';
+import type { ImageRequest, JobAdmission } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
 import { answerFor } from '../middleware/error-handler.middleware';
 import { createSseWriter } from './sse-writer';
@@ -24,9 +24,9 @@ export async function answerStream(
   res: Response,
   deps: ApiDeps,
   request: StreamedRequest,
-  ctx: { owner: string; idempotencyKey?: string; webhookUrl?: string },
+  ctx: { owner: string; idempotencyKey?: string; webhookUrl?: string; queueWaitMs?: number },
 ): Promise<void> {
-  // A caller that hangs up stops only its stream; the job runs on and stays pollable.
+  // A caller that hangs up stops only its stream; the job runs on and stays pollable (CANCEL_ABANDONED_SYNC_JOBS spares streams).
   const hangup = callerHangup(res);
   const sse = createSseWriter(res);
   const open = (jobId: string) => sse.open({ 'x-job-id': jobId });
@@ -43,7 +43,9 @@ export async function answerStream(
         signal: hangup,
         ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
         ...(ctx.webhookUrl ? { webhookUrl: ctx.webhookUrl } : {}),
+        ...(ctx.queueWaitMs !== undefined ? { queueWaitMs: ctx.queueWaitMs } : {}),
         stream: { onStarted: open, onPartial: event },
+        admission: res.locals.admission as JobAdmission | undefined,
       },
       { kind: 'sync', timeoutMs: deps.limits.syncTimeoutMs },
     );

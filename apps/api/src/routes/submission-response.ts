@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { ImageRequest } from '@imageforge/image-service';
+import type { ImageRequest, JobAdmission } from '@imageforge/image-service';
 import type { ApiDeps } from '../api-deps';
 import { InvalidRequestError } from '@imageforge/contracts';
 import { answerStream, isStreamRequest } from './image-stream-response';
@@ -7,6 +7,7 @@ import { sendJson } from './json-response';
 import { submitModeFrom } from './prefer-header';
 import { webhookUrlOf } from './webhook-url-param';
 import { callerHangup } from './caller-hangup';
+import { queueWaitMsFrom } from './deadline-header';
 
 /**
  * Shared tail of the three image endpoints: pick sync/async from `Prefer`, submit the
@@ -14,20 +15,34 @@ import { callerHangup } from './caller-hangup';
  */
 export async function answerSubmission(req: Request, res: Response, deps: ApiDeps, request: ImageRequest): Promise<void> {
   const mode = submitModeFrom(req.header('prefer'), deps.limits.syncTimeoutMs);
+  const queueWaitMs = queueWaitMsFrom(req.header('x-deadline-ms'));
   // An explicit `Prefer` for a 202 wins over `stream`: the caller said it will poll.
   if (mode.kind === 'sync' && isStreamRequest(request)) {
     const webhookUrl = webhookUrlOf(req, deps);
-    await answerStream(res, deps, request, { owner: String(res.locals.owner), idempotencyKey: idempotencyKeyOf(req), ...(webhookUrl ? { webhookUrl } : {}) });
+    await answerStream(res, deps, request, {
+      owner: String(res.locals.owner),
+      idempotencyKey: idempotencyKeyOf(req),
+      ...(webhookUrl ? { webhookUrl } : {}),
+      ...(queueWaitMs !== undefined ? { queueWaitMs } : {}),
+    });
     return;
   }
-  // A caller that hangs up stops only its wait; the job runs on and stays pollable.
+  // A caller that hangs up stops its wait; the service cancels the job if no worker has started it (CANCEL_ABANDONED_SYNC_JOBS).
   const hangup = callerHangup(res);
   const owner = String(res.locals.owner);
   const idempotencyKey = idempotencyKeyOf(req);
   const webhookUrl = webhookUrlOf(req, deps);
   const outcome = await deps.submissions.submit(
     request,
-    { requestId: String(res.locals.requestId), owner, signal: hangup, idempotencyKey, ...(webhookUrl ? { webhookUrl } : {}) },
+    {
+      requestId: String(res.locals.requestId),
+      owner,
+      signal: hangup,
+      idempotencyKey,
+      ...(webhookUrl ? { webhookUrl } : {}),
+      ...(queueWaitMs !== undefined ? { queueWaitMs } : {}),
+      admission: res.locals.admission as JobAdmission | undefined,
+    },
     mode,
   );
   res.setHeader('x-job-id', outcome.jobId);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ImagesUsageSchema, NormalizedImageParamsSchema, type ImageOperation } from '@imageforge/contracts';
 import { defineJobCatalog, JOB_LANES, type JobDefinition, type JobName, type JobOptions, type JobPayload } from '../job-catalog';
 import type { AnyJobRecord, JobRecord } from '../job-record';
+import { JobDeadlineSchema } from '../job-deadline';
 
 /**
  * Image jobs, shared by the API (producer) and the workers (consumer). Payloads carry
@@ -22,6 +23,8 @@ const JobContextSchema = z.object({
   batch: z.object({ id: z.string().min(1), line: z.number().int().positive(), customId: z.string() }).optional(),
   /** The request's own webhook endpoint (`webhook_url`), already checked against the allowed hosts. */
   webhookUrl: z.string().url().optional(),
+  /** When it must start and how long it may run; absent (and on jobs queued before deadlines): none. */
+  deadline: JobDeadlineSchema.optional(),
 });
 
 export const GeneratePayloadSchema = JobContextSchema.extend({
@@ -66,6 +69,20 @@ const IMAGE_JOB_OPTIONS: JobOptions = {
   removeOnComplete: { age: 24 * 3600, count: 50_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 };
+
+/** How much longer a completed job's record stays than its images: a poll then says they are gone, not that the job never was. */
+export const RECORD_OUTLIVES_OUTPUTS_SECONDS = 24 * 3600;
+
+/**
+ * Record retention for image jobs whose outputs are kept `outputHours` (RETENTION_OUTPUT_HOURS): a
+ * completed record outlives its images by a day, and never goes sooner than the catalog's own age; a
+ * failed job has no images and keeps the catalog's. The count caps stay: past them BullMQ trims the
+ * oldest records, and the sweep then deletes their images with them.
+ */
+export function imageJobRetention(outputHours: number): Pick<JobOptions, 'removeOnComplete' | 'removeOnFail'> {
+  const age = Math.max(IMAGE_JOB_OPTIONS.removeOnComplete.age, Math.ceil(outputHours * 3600) + RECORD_OUTLIVES_OUTPUTS_SECONDS);
+  return { removeOnComplete: { ...IMAGE_JOB_OPTIONS.removeOnComplete, age }, removeOnFail: { ...IMAGE_JOB_OPTIONS.removeOnFail } };
+}
 
 export const imageJobCatalog = defineJobCatalog({
   'image.generate': { operation: 'generation', payload: GeneratePayloadSchema, result: ImageJobResultSchema, options: IMAGE_JOB_OPTIONS },

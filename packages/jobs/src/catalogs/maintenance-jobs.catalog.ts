@@ -9,13 +9,22 @@ export const StorageSweepPayloadSchema = z.object({
   minAgeSeconds: z.number().int().positive(),
   /** Keys listed per storage page, and job ids looked up per Redis round trip. */
   pageSize: z.number().int().min(1).max(1_000).default(500),
+  /**
+   * Outputs and previews older than this go whether or not a queue still holds their job
+   * (RETENTION_OUTPUT_HOURS). Absent (schedules upserted before it existed): they go with their job.
+   */
+  outputMaxAgeSeconds: z.number().int().positive().optional(),
 });
 
 export const StorageSweepResultSchema = z.object({
   /** Objects looked at. */
   scanned: z.number().int().nonnegative(),
-  /** Objects deleted because no queue holds their job any more (removed by retention, or never added). */
+  /** Objects deleted: outputs past their age, and objects of jobs no queue holds any more (removed by retention, or never added). */
   deleted: z.number().int().nonnegative(),
+  /** Temp files of writes a crash cut short, removed. */
+  abandoned: z.number().int().nonnegative().optional(),
+  /** Another sweep was running: this one left the store to it. */
+  skipped: z.boolean().optional(),
 });
 
 export const FileExpiryPayloadSchema = z.object({

@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'image.job.succeeded',
   'image.job.failed',
   'image.job.cancelled',
+  'image.job.expired',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
