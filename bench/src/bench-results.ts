@@ -1,5 +1,6 @@
 import type { BatchResult } from './suites/batch-suite';
 import type { ChaosResult } from './suites/chaos-suite';
+import type { LimitsResult } from './suites/limits-suite';
 import type { OnnxStepOverheadResult } from './suites/onnx-suite';
 import type { UploadsResult } from './suites/uploads-suite';
 import type { ClosedLoopResult } from './load/closed-loop';
@@ -100,5 +101,6 @@ export interface BenchResults {
   onnx?: SuiteOutcome<OnnxStepOverheadResult>;
   chaos?: SuiteOutcome<ChaosResult>;
   batch?: SuiteOutcome<BatchResult>;
+  limits?: SuiteOutcome<LimitsResult>;
   goals: GoalVerdict[];
 }

@@ -11,6 +11,7 @@ import { runAsyncSuite } from './suites/async-suite';
 import { runBatchSuite } from './suites/batch-suite';
 import { runChaosSuite } from './suites/chaos-suite';
 import { runBaselineSuite } from './suites/baseline-suite';
+import { runLimitsSuite } from './suites/limits-suite';
 import { runLongJobsSuite } from './suites/long-jobs-suite';
 import { runMemorySuite } from './suites/memory-suite';
 import { runOnnxSuite } from './suites/onnx-suite';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     onnx: runOnnxSuite,
     chaos: runChaosSuite,
     batch: runBatchSuite,
+    limits: runLimitsSuite,
   };
   const partial: Omit<BenchResults, 'goals' | 'finishedAt'> = {
     startedAt: startedAt.toISOString(),

@@ -3,6 +3,7 @@ import type { OnnxStepOverheadResult } from '../suites/onnx-suite';
 import type { BenchResults, SuiteOutcome } from '../bench-results';
 import { formatMarkdownTable, formatMiB } from './markdown-table';
 import { batchTables } from './batch-tables';
+import { limitsTables } from './limits-tables';
 import { chaosTables, uploadsTable } from './resilience-tables';
 import { asyncTables, baselineTables, longTable, memoryTable, syncTable } from './suite-tables';
 
@@ -32,7 +33,7 @@ export function renderBenchmarkReport(results: BenchResults): string {
 
 What the queue in front of the GPUs costs, next to raw BullMQ measured in the same run on the same machine.
 Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'eight to thirteen minutes'}); \`--quick\` shrinks every run for a smoke test,
-\`--only=baseline,sync,async,long,memory,uploads,onnx,batch\` picks suites (\`--batch-lines=N\` shrinks the batch suite's 50,000-line batch; \`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
+\`--only=baseline,sync,async,long,memory,uploads,onnx,batch,limits\` picks suites (\`--batch-lines=N\` shrinks the batch suite's 50,000-line batch; \`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
 Raw numbers of each run go to \`bench/results/*.json\` for comparing runs.
 
 - Run: ${results.startedAt} → ${results.finishedAt} (${results.mode === 'quick' ? '`--quick`, smaller counts: indicative only' : 'full'})
@@ -61,7 +62,9 @@ ${section('7. ONNX engine: host overhead per diffusion step', results.onnx, onnx
 
 ${section('8. Batch API: a full batch submitted, expanded and drained; lanes and owners', results.batch, batchSection)}
 
-${results.chaos ? section('9. Chaos: faults injected under load', results.chaos, chaosTables) : ''}
+${section('9. Rate limits: the limiter on the sync hot path', results.limits, limitsTables)}
+
+${results.chaos ? section('10. Chaos: faults injected under load', results.chaos, chaosTables) : ''}
 
 ## Method
 

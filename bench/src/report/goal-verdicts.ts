@@ -13,11 +13,26 @@ export const GOALS = {
   uploadGrowthBytes: 32 * 1024 * 1024,
   /** Batch lines drained per second (to the batch's `completed`) as a share of raw BullMQ's no-op drain. */
   batchDrainShare: 0.7,
+  /** Sync throughput at 64 clients the limiter may cost, in percent. */
+  limiterCostPercent: 5,
 } as const;
 
 /** Evaluates every goal that the measured suites allow; the rest say why not. */
 export function evaluateGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
-  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...batchGoals(results), ...chaosGoals(results)];
+  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...batchGoals(results), limitsGoal(results), ...chaosGoals(results)];
+}
+
+function limitsGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
+  const goal = `Rate limits: all four limits cost < ${GOALS.limiterCostPercent}% of sync throughput at 64 clients (cached engine)`;
+  const limits = results.limits;
+  const at64 = limits?.status === 'measured' ? limits.summary.find((row) => row.concurrency === 64) : undefined;
+  if (!at64) return { goal, measured: limits?.status === 'not measured' ? limits.reason : 'suite not run', holds: 'not measured' };
+  const errors = limits?.status === 'measured' ? limits.runs.reduce((sum, entry) => sum + entry.run.errors, 0) : 0;
+  return {
+    goal,
+    measured: `${formatNumber(at64.onRps, 0)} vs ${formatNumber(at64.offRps, 0)} req/s (${formatNumber(at64.costPercent, 1)}%; CPU per request ${at64.cpuCostPercent === undefined ? 'not read' : `${formatNumber(at64.cpuCostPercent, 1)}%`}), ${errors} errors`,
+    holds: at64.costPercent < GOALS.limiterCostPercent && errors === 0,
+  };
 }
 
 function uploadsGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
