@@ -73,6 +73,10 @@ export const WorkerEnvSchema = z.object({
     .pipe(z.array(z.string().regex(/^\d{1,9}$/, 'each wait is whole milliseconds')).max(MAX_RETRIES, `at most ${MAX_RETRIES} retries`))
     .transform((waits) => waits.map(Number))
     .optional(),
+  /** Longest side of stream previews (partial images) in pixels; unset: the final image's size, as OpenAI's are. */
+  STREAM_PREVIEW_MAX_SIDE: z.coerce.number().int().min(16).max(8192).optional(),
+  /** jpeg/webp quality (0-100) of stream previews in place of the request's output_compression; unset: the request's. */
+  STREAM_PREVIEW_COMPRESSION: z.coerce.number().int().min(0).max(100).optional(),
   ...logEnvShape,
 });
 
@@ -96,6 +100,8 @@ export interface WorkerConfig {
     shutdownTimeoutMs: number;
   };
   models: { registryPath: string | undefined; maxInputPixels: number };
+  /** How stream previews are encoded; absent fields follow the final image. */
+  previews: { maxSide?: number; compression?: number };
   storage: WorkerStorageConfig;
   /** `sweepIntervalMs` 0: no sweep scheduled by this worker (one already scheduled by another keeps running). */
   retention: { sweepIntervalMs: number; minAgeSeconds: number; outputHours: number; deleteInputsOnFinish: boolean };
@@ -132,6 +138,10 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
       shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
     },
     models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },
+    previews: {
+      ...(e.STREAM_PREVIEW_MAX_SIDE !== undefined ? { maxSide: e.STREAM_PREVIEW_MAX_SIDE } : {}),
+      ...(e.STREAM_PREVIEW_COMPRESSION !== undefined ? { compression: e.STREAM_PREVIEW_COMPRESSION } : {}),
+    },
     storage: e.STORAGE_DRIVER === 'local' ? { kind: 'local', root: e.STORAGE_LOCAL_DIR } : s3StorageConfigFromEnv(e),
     retention: {
       sweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,

@@ -125,7 +125,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     }
     await storage.ping().catch((error) => logger.warn({ err: error, storage: storage.kind }, 'storage is not reachable yet; jobs will retry until it is'));
     const pace = new RedisPaceBook({ redis: connect('pace'), prefix: config.queuePrefix });
-    const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels, pace });
+    const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels, pace, previews: config.previews });
     // Emitted in the step that settles a job, before BullMQ records it: a crash re-runs both.
     webhooks = new WebhookOutbox({ connection: connect('webhooks-outbox'), prefix: config.queuePrefix, config: config.webhooks, logger });
     const batchConnection = connect('batches');

@@ -36,6 +36,12 @@ describe(parseWorkerConfig.name, () => {
     });
   });
 
+  it('encodes stream previews as the final image unless told a longest side and a quality', () => {
+    expect(parseWorkerConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).previews).toEqual({});
+    expect(parseWorkerConfig({ REDIS_URL: 'redis://127.0.0.1:6379', STREAM_PREVIEW_MAX_SIDE: '256', STREAM_PREVIEW_COMPRESSION: '60' }).previews).toEqual({ maxSide: 256, compression: 60 });
+    expect(() => parseWorkerConfig({ REDIS_URL: 'redis://127.0.0.1:6379', STREAM_PREVIEW_MAX_SIDE: '8', STREAM_PREVIEW_COMPRESSION: '101' })).toThrow(/STREAM_PREVIEW_MAX_SIDE[\s\S]*STREAM_PREVIEW_COMPRESSION/);
+  });
+
   it('reports every bad variable in one error', () => {
     let error: unknown;
     try {

@@ -116,6 +116,10 @@ export interface EncodeOptions {
   compression?: number;
   /** `transparent` keeps the alpha channel (png, webp); anything else flattens onto white. */
   background: Background;
+  /** Scales the image to exactly this size (in libvips, off the JS thread). Default: as it is. */
+  size?: { width: number; height: number };
+  /** Least encoder effort (png zlib level 1, webp effort 0): for previews, which are seen once and replaced. */
+  fast?: boolean;
 }
 
 export async function encodeImage(raw: RawImage, options: EncodeOptions): Promise<EncodedImage> {
@@ -124,6 +128,8 @@ export async function encodeImage(raw: RawImage, options: EncodeOptions): Promis
     throw new RangeError(`raw image holds ${data.length} bytes, expected ${width}x${height}x4`);
   }
   let pipeline = sharp(data, { raw: { width, height, channels: 4 } });
+  const [outWidth, outHeight] = [options.size?.width ?? width, options.size?.height ?? height];
+  if (outWidth !== width || outHeight !== height) pipeline = pipeline.resize(outWidth, outHeight, { fit: 'fill' });
   // jpeg has no alpha: without flattening, sharp would drop it and leave whatever RGB sat under alpha 0.
   if (options.background !== 'transparent' || options.format === 'jpeg') {
     pipeline = pipeline.flatten({ background: '#ffffff' });
@@ -131,17 +137,17 @@ export async function encodeImage(raw: RawImage, options: EncodeOptions): Promis
   const quality = Math.min(100, Math.max(1, Math.round(options.compression ?? 100)));
   switch (options.format) {
     case 'png':
-      pipeline = pipeline.png({ compressionLevel: 6 });
+      pipeline = pipeline.png({ compressionLevel: options.fast ? 1 : 6 });
       break;
     case 'jpeg':
       // Chroma subsampling smears the colour edges a near-lossless request asked to keep.
       pipeline = pipeline.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' });
       break;
     case 'webp':
-      pipeline = pipeline.webp({ quality, alphaQuality: 100 });
+      pipeline = pipeline.webp({ quality, alphaQuality: 100, ...(options.fast ? { effort: 0 } : {}) });
       break;
   }
-  return { kind: 'encoded', data: await pipeline.toBuffer(), format: options.format, width, height };
+  return { kind: 'encoded', data: await pipeline.toBuffer(), format: options.format, width: outWidth, height: outHeight };
 }
 
 const CONTENT_TYPES: Record<OutputFormat, string> = {

@@ -86,14 +86,17 @@ export interface EnginePreview {
   imageIndex: number;
   /** 0-based among that image's previews, in order. */
   partialIndex: number;
-  /** At the request's size. */
+  /**
+   * The request's aspect at its size or smaller (an engine may hand over what its preview
+   * decoder made, at latent resolution); the worker scales it to the size it stores.
+   */
   image: EngineImage;
 }
 
 export interface EngineRunOptions {
   signal: AbortSignal;
   onProgress?: (progress: EngineProgress) => void;
-  /** Awaited before the run goes on, so previews arrive in order and before the result. */
+  /** Awaited before the run goes on, so previews arrive in order and before the result; a caller that stores them should queue the work and answer at once. */
   onPreview?: (preview: EnginePreview) => Promise<void>;
 }
 

@@ -157,8 +157,9 @@ export class OnnxImageEngine implements ImageEngine {
   ): Promise<void> {
     try {
       const decoded = await decoder.decode(preview.latents, timing);
-      let image = resizeRgba(decoded, request.width, request.height);
-      if (source?.repaint) image = compositeKept(image, source.image, source.repaint);
+      // At the decoder's own resolution: the worker scales it in libvips, off this thread, while
+      // the next steps run. Only a masked edit needs the request's size here, to keep its pixels.
+      const image = source?.repaint ? compositeKept(resizeRgba(decoded, request.width, request.height), source.image, source.repaint) : decoded;
       await onPreview({ imageIndex: preview.imageIndex, partialIndex: preview.partialIndex, image });
     } catch {
       // Dropped on purpose: the image itself still comes.

@@ -61,8 +61,9 @@ describe('OnnxImageEngine previews', () => {
     for (const { preview } of seen) {
       const image = raw(preview);
       expect(image.kind).not.toBe('encoded');
-      expect([image.width, image.height, image.data.length]).toEqual([32, 24, 32 * 24 * 4]);
-      for (let p = 0; p < 32 * 24; p++) expect(image.data[p * 4 + 3]).toBe(255);
+      // The linear projection's own resolution, the latents' 4x3: the worker scales it to the request's 32x24.
+      expect([image.width, image.height, image.data.length]).toEqual([4, 3, 4 * 3 * 4]);
+      for (let p = 0; p < 4 * 3; p++) expect(image.data[p * 4 + 3]).toBe(255);
     }
     expect(result.images).toHaveLength(2);
   });

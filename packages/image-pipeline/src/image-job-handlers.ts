@@ -13,7 +13,7 @@ import type { ObjectStorage } from '@imageforge/storage';
 import { seedForJob } from './job-seed';
 import { createProgressReporter } from './progress-reporter';
 import { readInputImage } from './stored-inputs';
-import { assertEngineOutput, storeOutputImages, storePartialImage } from './stored-outputs';
+import { assertEngineOutput, storeOutputImages, storePartialImage, type PreviewEncoding } from './stored-outputs';
 
 /** Where a handler finds the engine for a job's model; EngineSet implements it. */
 export interface EngineLookup {
@@ -30,6 +30,8 @@ export interface ImageJobHandlersOptions {
   clock?: () => number;
   /** Where each model's measured seconds per image go, for the queue-time estimates polls show. */
   pace?: PaceBook;
+  /** Size and quality of stream previews. Default: those of the final image. */
+  previews?: PreviewEncoding;
 }
 
 interface PreparedRun {
@@ -61,22 +63,27 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
     throwIfAborted(context.signal);
     const progress = createProgressReporter(context.reportProgress);
     const wantsPreviews = params.stream === true && (params.partialImages ?? 0) > 0;
+    // Previews are encoded and stored one after another while the engine goes on (it waits for
+    // the callback, which only queues the work). Only the key reaches Redis; a stream reads the
+    // bytes back from storage. A lost preview is not worth failing the image over.
+    let previewsStored = Promise.resolve();
     const result = await run.infer(engine, commonRequest(params, context.jobId), {
       signal: context.signal,
       onProgress: progress.onEngineProgress,
-      // Only the key reaches Redis; a stream reads the bytes back from storage. A lost
-      // preview is not worth failing the image over: the stream still gets its result.
       ...(wantsPreviews
         ? {
-            onPreview: (preview) =>
-              storePartialImage(storage, context.jobId, preview, params)
+            onPreview: async (preview) => {
+              previewsStored = previewsStored
+                .then(() => storePartialImage(storage, context.jobId, preview, params, options.previews))
                 .then((partial) => context.announcePartialImage(partial))
-                .catch(() => undefined),
+                .catch(() => undefined);
+            },
           }
         : {}),
     });
     await assertEngineOutput(result.images, params);
-    const images = await storeOutputImages(storage, context.jobId, result.images, params);
+    // Every partial is announced before the job can complete, so a stream sees them first.
+    const [images] = await Promise.all([storeOutputImages(storage, context.jobId, result.images, params), previewsStored]);
     await progress.finish();
     // Reading inputs and storing outputs count: they hold the slot as long as the engine does.
     await options.pace?.record(params.model, (clock() - began) / 1000 / Math.max(1, params.n));

@@ -3,4 +3,4 @@ export * from './engine-set';
 export * from './image-job-handlers';
 export * from './job-seed';
 export { readInputImage, type ReadInputOptions } from './stored-inputs';
-export { storeOutputImages } from './stored-outputs';
+export { storeOutputImages, type PreviewEncoding } from './stored-outputs';

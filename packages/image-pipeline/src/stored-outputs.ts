@@ -33,16 +33,44 @@ export async function storePartialImage(
   jobId: string,
   preview: EnginePreview,
   params: NormalizedImageParams,
+  encoding: PreviewEncoding = {},
 ): Promise<PartialImage> {
-  const encoded = await inRequestedFormat(preview.image, params);
+  const encoded = await inRequestedFormat(preview.image, params, encoding);
   const key = partialImageKey(jobId, preview.imageIndex, preview.partialIndex, extensionFor(params.outputFormat));
   await storage.put(key, encoded.data, { contentType: contentTypeFor(encoded.format) });
   return { key, imageIndex: preview.imageIndex, partialIndex: preview.partialIndex };
 }
 
-async function inRequestedFormat(image: EngineImage, params: NormalizedImageParams): Promise<EncodedImage> {
-  if (isEncodedImage(image) && image.format === params.outputFormat) return image;
-  const options = { format: params.outputFormat, compression: params.outputCompression, background: params.background };
+/**
+ * How previews are encoded, set by the operator: smaller and lossier than the image itself costs
+ * the worker less CPU per preview and the stream fewer bytes. Absent fields: as the final image.
+ */
+export interface PreviewEncoding {
+  /** Longest side in pixels. */
+  maxSide?: number;
+  /** jpeg/webp quality 0-100 in place of the request's `output_compression`. */
+  compression?: number;
+}
+
+/** The request's size, scaled down to `maxSide` keeping its aspect. */
+function previewSize(params: NormalizedImageParams, maxSide: number | undefined): { width: number; height: number } {
+  const scale = maxSide === undefined ? 1 : Math.min(1, maxSide / Math.max(params.width, params.height));
+  return { width: Math.max(1, Math.round(params.width * scale)), height: Math.max(1, Math.round(params.height * scale)) };
+}
+
+async function inRequestedFormat(image: EngineImage, params: NormalizedImageParams, preview?: PreviewEncoding): Promise<EncodedImage> {
+  // Outputs are checked to be the request's size; previews may come smaller and are scaled here, in libvips.
+  const size = preview ? previewSize(params, preview.maxSide) : { width: image.width, height: image.height };
+  const resized = size.width !== image.width || size.height !== image.height;
+  if (isEncodedImage(image) && image.format === params.outputFormat && !resized) return image;
+  const options = {
+    format: params.outputFormat,
+    compression: preview?.compression ?? params.outputCompression,
+    background: params.background,
+    ...(resized ? { size } : {}),
+    // A preview is seen once and replaced within a second: the least zlib/webp effort will do.
+    ...(preview ? { fast: true } : {}),
+  };
   // Another format than asked: decode once and encode as the caller wants.
   const raw = isEncodedImage(image) ? await decodeImage(image.data, { maxPixels: image.width * image.height }) : image;
   return encodeImage(raw, options);
