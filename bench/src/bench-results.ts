@@ -1,6 +1,7 @@
 import type { BatchResult } from './suites/batch-suite';
 import type { ChaosResult } from './suites/chaos-suite';
 import type { LimitsResult } from './suites/limits-suite';
+import type { StreamingResult } from './suites/streaming-suite';
 import type { OnnxStepOverheadResult } from './suites/onnx-suite';
 import type { UploadsResult } from './suites/uploads-suite';
 import type { ClosedLoopResult } from './load/closed-loop';
@@ -102,5 +103,6 @@ export interface BenchResults {
   chaos?: SuiteOutcome<ChaosResult>;
   batch?: SuiteOutcome<BatchResult>;
   limits?: SuiteOutcome<LimitsResult>;
+  streaming?: SuiteOutcome<StreamingResult>;
   goals: GoalVerdict[];
 }

@@ -16,6 +16,7 @@ import { runLongJobsSuite } from './suites/long-jobs-suite';
 import { runMemorySuite } from './suites/memory-suite';
 import { runOnnxSuite } from './suites/onnx-suite';
 import { stopEverything, type SuiteContext } from './suites/suite-context';
+import { runStreamingSuite } from './suites/streaming-suite';
 import { runSyncSuite } from './suites/sync-suite';
 import { runUploadsSuite } from './suites/uploads-suite';
 
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     chaos: runChaosSuite,
     batch: runBatchSuite,
     limits: runLimitsSuite,
+    streaming: runStreamingSuite,
   };
   const partial: Omit<BenchResults, 'goals' | 'finishedAt'> = {
     startedAt: startedAt.toISOString(),

@@ -1,9 +1,10 @@
 import type { BatchResult } from '../suites/batch-suite';
-import type { OnnxStepOverheadResult } from '../suites/onnx-suite';
+import type { OnnxStepOverheadResult, PreviewCost } from '../suites/onnx-suite';
 import type { BenchResults, SuiteOutcome } from '../bench-results';
 import { formatMarkdownTable, formatMiB } from './markdown-table';
 import { batchTables } from './batch-tables';
 import { limitsTables } from './limits-tables';
+import { streamingTables } from './streaming-tables';
 import { chaosTables, uploadsTable } from './resilience-tables';
 import { asyncTables, baselineTables, longTable, memoryTable, syncTable } from './suite-tables';
 
@@ -33,7 +34,7 @@ export function renderBenchmarkReport(results: BenchResults): string {
 
 What the queue in front of the GPUs costs, next to raw BullMQ measured in the same run on the same machine.
 Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'eight to thirteen minutes'}); \`--quick\` shrinks every run for a smoke test,
-\`--only=baseline,sync,async,long,memory,uploads,onnx,batch,limits\` picks suites (\`--batch-lines=N\` shrinks the batch suite's 50,000-line batch; \`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
+\`--only=baseline,sync,async,long,memory,uploads,onnx,batch,limits,streaming\` picks suites (\`--batch-lines=N\` shrinks the batch suite's 50,000-line batch; \`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
 Raw numbers of each run go to \`bench/results/*.json\` for comparing runs.
 
 - Run: ${results.startedAt} → ${results.finishedAt} (${results.mode === 'quick' ? '`--quick`, smaller counts: indicative only' : 'full'})
@@ -64,7 +65,9 @@ ${section('8. Batch API: a full batch submitted, expanded and drained; lanes and
 
 ${section('9. Rate limits: the limiter on the sync hot path', results.limits, limitsTables)}
 
-${results.chaos ? section('10. Chaos: faults injected under load', results.chaos, chaosTables) : ''}
+${section('10. Streaming: time to first partial image and what a stream costs', results.streaming, streamingTables)}
+
+${results.chaos ? section('11. Chaos: faults injected under load', results.chaos, chaosTables) : ''}
 
 ## Method
 
@@ -93,5 +96,18 @@ function onnxTable(onnx: OnnxStepOverheadResult): string {
 | --- | ---: | ---: | ---: |
 | | ${ms(onnx.unetStepMs)} | ${ms(onnx.hostStepMs)} | ${onnx.hostStepPercent.toFixed(2)} % |
 
-Once per image: tokenizer ${ms(onnx.once.tokenizerMs)}, text encoder ${ms(onnx.once.textEncoderMs)}, VAE decoder ${ms(onnx.once.vaeDecoderMs)}, pixel conversion ${ms(onnx.once.pixelsMs)}, PNG ${ms(onnx.once.pngMs)}; host share of a whole image ${onnx.hostRunPercent.toFixed(2)} % (wall ${ms(onnx.wallMs)}).`;
+Once per image: tokenizer ${ms(onnx.once.tokenizerMs)}, text encoder ${ms(onnx.once.textEncoderMs)}, VAE decoder ${ms(onnx.once.vaeDecoderMs)}, pixel conversion ${ms(onnx.once.pixelsMs)}, PNG ${ms(onnx.once.pngMs)}; host share of a whole image ${onnx.hostRunPercent.toFixed(2)} % (wall ${ms(onnx.wallMs)}).${onnx.previews ? previewRows(onnx.previews) : ''}`;
+}
+
+function previewRows(previews: NonNullable<OnnxStepOverheadResult['previews']>): string {
+  const row = (label: string, cost: PreviewCost) => `| ${label} | ${cost.withoutMs.toFixed(1)} ms | ${cost.withMs.toFixed(1)} ms | ${cost.costPercent.toFixed(1)} % |`;
+  return `
+
+Stream previews, ${previews.count} per image, runs with and without them alternating. The engine hands each preview over at its decoder's resolution and goes on; the worker scales and encodes it in libvips while the next steps run. On this CPU-only machine ONNX Runtime already uses every core, so the encoding competes with the UNet; with the UNet on a GPU it runs on otherwise idle cores. Goal: previews slow a run by less than 10%.
+
+| previews | run without | run with | cost |
+| --- | ---: | ---: | ---: |
+${row('latent-to-RGB projection (engine only)', previews.projection)}
+${row('projection, scaled to 512x512 and PNG-encoded', previews.projectionEncoded)}
+${row('tiny decoder, PNG-encoded', previews.tinyDecoderEncoded)}`;
 }

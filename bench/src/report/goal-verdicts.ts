@@ -15,11 +15,13 @@ export const GOALS = {
   batchDrainShare: 0.7,
   /** Sync throughput at 64 clients the limiter may cost, in percent. */
   limiterCostPercent: 5,
+  /** How much stream previews may slow an onnx run, in percent. */
+  previewCostPercent: 10,
 } as const;
 
 /** Evaluates every goal that the measured suites allow; the rest say why not. */
 export function evaluateGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
-  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...batchGoals(results), limitsGoal(results), ...chaosGoals(results)];
+  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...previewGoals(results), ...batchGoals(results), limitsGoal(results), ...chaosGoals(results)];
 }
 
 function limitsGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
@@ -92,6 +94,17 @@ function onnxGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
     measured: `${formatNumber(onnx.hostStepMs, 2)} ms host vs ${formatNumber(onnx.unetStepMs, 2)} ms UNet (${formatNumber(onnx.hostStepPercent, 2)}%)`,
     holds: onnx.hostStepPercent < 5,
   };
+}
+
+function previewGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
+  const previews = results.onnx?.status === 'measured' ? results.onnx.previews : undefined;
+  const verdict = (what: string, pick: (p: NonNullable<typeof previews>) => { withMs: number; withoutMs: number; costPercent: number }): GoalVerdict => {
+    const goal = `ONNX engine: 3 stream previews per image slow a run < ${GOALS.previewCostPercent}% (${what})`;
+    if (!previews) return { goal, measured: 'suite not run', holds: 'not measured' };
+    const cost = pick(previews);
+    return { goal, measured: `${formatNumber(cost.withMs, 1)} vs ${formatNumber(cost.withoutMs, 1)} ms (${formatNumber(cost.costPercent, 1)}%)`, holds: cost.costPercent < GOALS.previewCostPercent };
+  };
+  return [verdict('engine decode', (p) => p.projection), verdict('scaled and PNG-encoded, CPU-only host', (p) => p.projectionEncoded)];
 }
 
 function syncGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {

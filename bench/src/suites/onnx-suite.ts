@@ -15,6 +15,14 @@ export interface OnnxStepOverheadResult {
   once: { tokenizerMs: number; textEncoderMs: number; vaeDecoderMs: number; pixelsMs: number; pngMs: number };
   hostRunPercent: number;
   wallMs: number;
+  /** Runs with `count` stream previews per image against runs without, alternating: the engine's own decode, then with each preview scaled and PNG-encoded as the worker stores it. */
+  previews?: { count: number; projection: PreviewCost; projectionEncoded: PreviewCost; tinyDecoderEncoded: PreviewCost };
+}
+
+export interface PreviewCost {
+  withMs: number;
+  withoutMs: number;
+  costPercent: number;
 }
 
 /**

@@ -85,8 +85,20 @@ async function main(): Promise<void> {
     totals.record('host', 'png', performance.now() - t);
   }
   const wall = (performance.now() - started) / runs;
+  const previews = {
+    projection: await previewCost(engine, request, runs, false),
+    projectionEncoded: await previewCost(engine, request, runs, true),
+  };
   await engine.close();
   await model.remove();
+  const tinyModel = await writeTinySdModel({ scalingFactor: 8, previewDecoder: 'taesd_decoder' });
+  await writeFile(join(tinyModel.dir, 'unet', 'model.onnx'), convUNet());
+  const tinyEngine = createOnnxEngine({ kind: 'onnx', modelDir: tinyModel.dir, steps, guidanceScale: 7.5 });
+  await tinyEngine.load();
+  await tinyEngine.generate(request, { signal: new AbortController().signal });
+  const tinyDecoderEncoded = await previewCost(tinyEngine, request, runs, true);
+  await tinyEngine.close();
+  await tinyModel.remove();
 
   const perRun = (key: string) => totals.get(key).total / runs;
   const unet = totals.get('onnx:unet');
@@ -103,6 +115,8 @@ async function main(): Promise<void> {
   const hostTotal = hostStep * steps + onceHost;
   const onnxTotal = unetStep * steps + onceOnnx;
   console.log(`per image  host ${fmt(hostTotal)} + onnx ${fmt(onnxTotal)} (wall ${fmt(wall)}): host ${((100 * hostTotal) / (hostTotal + onnxTotal)).toFixed(2)} % of the run`);
+  const cost = (entry: PreviewCost) => `${fmt(entry.withMs)} vs ${fmt(entry.withoutMs)} (+${entry.costPercent.toFixed(2)} %)`;
+  console.log(`previews   ${PREVIEWS} per image: latent projection ${cost(previews.projection)}; with png encoding ${cost(previews.projectionEncoded)}; tiny decoder with png encoding ${cost(tinyDecoderEncoded)}`);
   if (asJson) {
     console.log(
       JSON.stringify({
@@ -121,9 +135,45 @@ async function main(): Promise<void> {
         },
         hostRunPercent: (100 * hostTotal) / (hostTotal + onnxTotal),
         wallMs: wall,
+        previews: { count: PREVIEWS, ...previews, tinyDecoderEncoded },
       }),
     );
   }
+}
+
+const PREVIEWS = 3;
+
+interface PreviewCost {
+  withMs: number;
+  withoutMs: number;
+  costPercent: number;
+}
+
+/**
+ * Wall time of a run with stream previews over one without, alternating the two so drift falls
+ * on both. `encoded`: each preview is also scaled to the request's size and PNG-encoded, queued
+ * by the callback and awaited at the end, as the worker stores previews while the steps go on.
+ */
+async function previewCost(engine: ReturnType<typeof createOnnxEngine>, request: Parameters<ReturnType<typeof createOnnxEngine>['generate']>[0], runs: number, encoded: boolean): Promise<PreviewCost> {
+  let withMs = 0;
+  let withoutMs = 0;
+  let seen = 0;
+  let stored: Promise<unknown> = Promise.resolve();
+  const size = { width: request.width, height: request.height };
+  const onPreview = async (preview: { image: unknown }) => {
+    seen += 1;
+    if (encoded) stored = stored.then(() => encodeImage(preview.image as Parameters<typeof encodeImage>[0], { format: 'png', background: 'opaque', size, fast: true }));
+  };
+  for (let i = 0; i < runs * 2; i++) {
+    const previewing = i % 2 === 0;
+    const t = performance.now();
+    await engine.generate({ ...request, seed: i, partialImages: previewing ? PREVIEWS : 0 }, { signal: new AbortController().signal, ...(previewing ? { onPreview } : {}) });
+    await stored;
+    if (previewing) withMs += performance.now() - t;
+    else withoutMs += performance.now() - t;
+  }
+  if (seen !== runs * PREVIEWS) throw new Error(`expected ${runs * PREVIEWS} previews, saw ${seen}`);
+  return { withMs: withMs / runs, withoutMs: withoutMs / runs, costPercent: ((withMs - withoutMs) / withoutMs) * 100 };
 }
 
 main().catch((error) => {
