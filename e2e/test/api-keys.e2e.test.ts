@@ -1,16 +1,10 @@
 import OpenAI, { AuthenticationError, NotFoundError, PermissionDeniedError, toFile } from 'openai';
 import { bodyOf, useImageStack } from './support/image-stack.harness';
+import { thrownBy } from './support/sdk-calls';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 
 const sdk = (url: string, apiKey: string) => new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 });
-
-async function thrownBy(call: Promise<unknown>): Promise<unknown> {
-  return call.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-}
 
 describe('managed API keys', () => {
   const stack = useImageStack({ apiKeys: [], apiEnv: { ADMIN_KEY } });

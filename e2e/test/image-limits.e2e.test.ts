@@ -1,34 +1,11 @@
-import OpenAI, { RateLimitError, toFile } from 'openai';
+import { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { API_KEY, bodyOf, useImageStack } from './support/image-stack.harness';
 import { makePng } from './support/test-images';
+import { recordingClient, refusalOf } from './support/sdk-calls';
 
 const OTHER_KEY = 'sk-limits-fedcba9876543210';
 const small = { model: 'dall-e-2', prompt: 'a lighthouse', size: '256x256', response_format: 'b64_json' } as const;
-
-function recordingClient(url: string, options: { apiKey?: string; maxRetries?: number } = {}) {
-  const statuses: number[] = [];
-  const client = new OpenAI({
-    apiKey: options.apiKey ?? API_KEY,
-    baseURL: `${url}/v1`,
-    maxRetries: options.maxRetries ?? 0,
-    fetch: async (input, init) => {
-      const response = await fetch(input, init);
-      statuses.push(response.status);
-      return response;
-    },
-  });
-  return { client, statuses };
-}
-
-async function refusalOf(call: Promise<unknown>): Promise<RateLimitError> {
-  const error = await call.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(RateLimitError);
-  return error as RateLimitError;
-}
 
 describe('images per minute, counted by n over both API processes', () => {
   const env = { RATE_LIMIT_IMAGES_PER_MINUTE: '4' };
@@ -39,7 +16,7 @@ describe('images per minute, counted by n over both API processes', () => {
   });
 
   it("admits images until the minute's are spent, on either process, then answers type images", async () => {
-    const first = recordingClient(stack.url).client;
+    const first = recordingClient(stack.url, { apiKey: API_KEY }).client;
     const { data, response } = await first.images.generate({ ...small, n: 2 }).withResponse();
     expect(data.data).toHaveLength(2);
     expect(response.headers.get('x-ratelimit-limit-images')).toBe('4');
@@ -47,7 +24,7 @@ describe('images per minute, counted by n over both API processes', () => {
     expect(response.headers.get('x-ratelimit-reset-images')).toMatch(/^[\d.]+s$/);
     // No request limit is configured, so none is announced.
     expect(response.headers.get('x-ratelimit-limit-requests')).toBeNull();
-    const { response: other } = await recordingClient(second).client.images.generate({ ...small, n: 2 }).withResponse();
+    const { response: other } = await recordingClient(second, { apiKey: API_KEY }).client.images.generate({ ...small, n: 2 }).withResponse();
     expect(other.headers.get('x-ratelimit-remaining-images')).toBe('0');
 
     const refused = await refusalOf(first.images.generate({ ...small, n: 1 }));
@@ -63,19 +40,19 @@ describe('images per minute, counted by n over both API processes', () => {
     expect(refused.headers.get('x-ratelimit-remaining-images')).toBe('0');
 
     // Variations (and edits) draw on the same images.
-    const variation = recordingClient(second).client.images.createVariation({ image: await toFile(await makePng(256, 256), 'otter.png'), n: 1, size: '256x256' });
+    const variation = recordingClient(second, { apiKey: API_KEY }).client.images.createVariation({ image: await toFile(await makePng(256, 256), 'otter.png'), n: 1, size: '256x256' });
     expect((await refusalOf(variation)).type).toBe('images');
   });
 
   it('refuses more images than a minute holds once, without a retry', async () => {
-    const { client, statuses } = recordingClient(stack.url, { maxRetries: 2 });
+    const { client, statuses } = recordingClient(stack.url, { apiKey: API_KEY, maxRetries: 2 });
     const refused = await refusalOf(client.images.generate({ ...small, n: 5 }));
     expect(refused.error).toMatchObject({ type: 'images', param: 'n', code: 'rate_limit_exceeded' });
     expect(statuses).toEqual([429]);
   });
 
   it('leaves batch lines out of the per-minute images', async () => {
-    const client = recordingClient(stack.url).client;
+    const client = recordingClient(stack.url, { apiKey: API_KEY }).client;
     await refusalOf(client.images.generate({ ...small, n: 1 }));
     const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ custom_id: `l-${i}`, method: 'POST', url: '/v1/images/generations', body: { ...small, prompt: `fox ${i}` } }));
     const file = await client.files.create({ file: await toFile(Buffer.from(lines.join('\n')), 'lines.jsonl'), purpose: 'batch' });
@@ -99,9 +76,9 @@ describe('the daily image quota', () => {
   });
 
   it("answers insufficient_quota once a key's images for the day are spent on any process, and the SDK does not retry it", async () => {
-    await recordingClient(stack.url).client.images.generate({ ...small, n: 2 });
-    await recordingClient(second).client.images.generate({ ...small, n: 1 });
-    const { client, statuses } = recordingClient(stack.url, { maxRetries: 2 });
+    await recordingClient(stack.url, { apiKey: API_KEY }).client.images.generate({ ...small, n: 2 });
+    await recordingClient(second, { apiKey: API_KEY }).client.images.generate({ ...small, n: 1 });
+    const { client, statuses } = recordingClient(stack.url, { apiKey: API_KEY, maxRetries: 2 });
     const refused = await refusalOf(client.images.generate({ ...small, n: 1 }));
     expect(refused.status).toBe(429);
     expect(refused.error).toEqual({
@@ -134,7 +111,7 @@ describe('concurrent jobs of a key, queued or running', () => {
     expect(queued.status).toBe(202);
     const { id } = await bodyOf(queued);
 
-    const sdk = recordingClient(second).client;
+    const sdk = recordingClient(second, { apiKey: API_KEY }).client;
     const refused = await refusalOf(sdk.images.generate({ ...small, n: 1 }, { headers: { prefer: 'respond-async' } }));
     expect(refused.error).toMatchObject({ type: 'jobs', code: 'rate_limit_exceeded' });
     expect(refused.message).toContain('Limit 1, Used 1, Requested 1');
@@ -145,7 +122,7 @@ describe('concurrent jobs of a key, queued or running', () => {
     const next = await submitAsync(second);
     expect(next.status).toBe(202);
     const { id: running } = await bodyOf(next);
-    await refusalOf(recordingClient(stack.url).client.images.generate({ ...small, n: 1 }));
+    await refusalOf(recordingClient(stack.url, { apiKey: API_KEY }).client.images.generate({ ...small, n: 1 }));
 
     // Run by a worker: its settled hook gives the slot back before the job reads as done.
     await stack.startWorker();
@@ -156,8 +133,8 @@ describe('concurrent jobs of a key, queued or running', () => {
       status = (await bodyOf(await stack.request(`/v1/images/jobs/${running}`))).status;
     }
     expect(status).toBe('succeeded');
-    const sync = recordingClient(stack.url).client;
+    const sync = recordingClient(stack.url, { apiKey: API_KEY }).client;
     expect((await sync.images.generate({ ...small, n: 1 })).data).toHaveLength(1);
-    expect((await recordingClient(second).client.images.generate({ ...small, n: 1 })).data).toHaveLength(1);
+    expect((await recordingClient(second, { apiKey: API_KEY }).client.images.generate({ ...small, n: 1 })).data).toHaveLength(1);
   });
 });

@@ -1,35 +1,8 @@
-import OpenAI, { RateLimitError } from 'openai';
 import { useImageStack } from './support/image-stack.harness';
+import { recordingClient, refusalOf } from './support/sdk-calls';
 
 const KEY = 'sk-limits-0123456789abcdef';
 const OTHER_KEY = 'sk-limits-fedcba9876543210';
-
-/** An SDK client of `url` that records the status of every attempt it makes, retries included. */
-function recordingClient(url: string, options: { apiKey?: string; maxRetries?: number } = {}) {
-  const statuses: number[] = [];
-  const retryAfterMs: Array<string | null> = [];
-  const client = new OpenAI({
-    apiKey: options.apiKey ?? KEY,
-    baseURL: `${url}/v1`,
-    maxRetries: options.maxRetries ?? 0,
-    fetch: async (input, init) => {
-      const response = await fetch(input, init);
-      statuses.push(response.status);
-      retryAfterMs.push(response.headers.get('retry-after-ms'));
-      return response;
-    },
-  });
-  return { client, statuses, retryAfterMs };
-}
-
-async function refusalOf(call: Promise<unknown>): Promise<RateLimitError> {
-  const error = await call.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(RateLimitError);
-  return error as RateLimitError;
-}
 
 describe('requests per minute, counted once for all API processes', () => {
   const env = { RATE_LIMIT_REQUESTS_PER_MINUTE: '3' };
@@ -40,7 +13,7 @@ describe('requests per minute, counted once for all API processes', () => {
   });
 
   it("counts every authenticated /v1 request of a key on either process, and answers the next one with OpenAI's 429", async () => {
-    const first = recordingClient(stack.url).client;
+    const first = recordingClient(stack.url, { apiKey: KEY }).client;
     const { response } = await first.models.list().withResponse();
     expect(response.headers.get('x-ratelimit-limit-requests')).toBe('3');
     expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('2');
@@ -59,7 +32,7 @@ describe('requests per minute, counted once for all API processes', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('x-ratelimit-limit-requests')).toBeNull();
 
-    const { response: last } = await recordingClient(second).client.models.list().withResponse();
+    const { response: last } = await recordingClient(second, { apiKey: KEY }).client.models.list().withResponse();
     expect(last.headers.get('x-ratelimit-remaining-requests')).toBe('0');
 
     const refused = await refusalOf(first.models.list());
@@ -102,7 +75,7 @@ describe("the SDK's own retry of a rate-limited request", () => {
     // A minute's worth went through first, spread over both processes.
     expect(refusedAt).toBeGreaterThanOrEqual(60);
 
-    const retrying = recordingClient(second, { maxRetries: 2 });
+    const retrying = recordingClient(second, { apiKey: KEY, maxRetries: 2 });
     const models = await retrying.client.models.list();
     expect(models.data.length).toBeGreaterThan(0);
     expect(retrying.statuses).toEqual([429, 200]);

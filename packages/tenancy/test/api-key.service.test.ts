@@ -1,28 +1,20 @@
 import { Redis } from 'ioredis';
 import { ZodError } from 'zod';
 import { NotFoundError } from '@imageforge/contracts';
-import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
+import { uniqueQueueName } from '@imageforge/testing';
+import { useRedisConnections } from './redis-connections';
 import { API_KEY_PATTERN, apiKeyOwner, ApiKeyService, ApiKeyStore, assertScope, type ApiKeyServiceOptions } from '../src';
 
 const T0 = 1_800_000_000_000;
 
 describe(ApiKeyService.name, () => {
-  const redis = useRedisServer();
-  const connections: Redis[] = [];
+  const { connect, adopt } = useRedisConnections();
   let now = T0;
   let prefix = '';
-  const connect = () => {
-    const connection = new Redis(redis.url, { lazyConnect: true });
-    connections.push(connection);
-    return connection;
-  };
   const service = (options: Partial<ApiKeyServiceOptions> = {}) => new ApiKeyService({ redis: connect(), prefix, now: () => now, ...options });
   beforeEach(() => {
     now = T0;
     prefix = uniqueQueueName('keys');
-  });
-  afterEach(() => {
-    for (const connection of connections.splice(0)) connection.disconnect();
   });
 
   it('creates a key shown once, stores only its hash, and lets it in with its scopes and limits', async () => {
@@ -128,8 +120,7 @@ describe(ApiKeyService.name, () => {
   it('does not let a key in while Redis cannot be reached: the lookup fails rather than answering no key', async () => {
     const keys = service();
     const { key } = await keys.create({ name: 'outage' });
-    const unreachable = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    connections.push(unreachable);
+    const unreachable = adopt(new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }));
     const offline = new ApiKeyService({ redis: unreachable, prefix });
     await expect(offline.principalFor(key)).rejects.toThrow();
   });

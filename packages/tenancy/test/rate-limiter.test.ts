@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { uniqueQueueName, useRedisServer } from '@imageforge/testing';
+import { uniqueQueueName } from '@imageforge/testing';
+import { useRedisConnections } from './redis-connections';
 import { jobSlotReleaseHook, limitKeys, openaiDuration, RateLimiter, type RateLimiterOptions } from '../src';
 
 const MINUTE = 60_000;
@@ -8,22 +8,13 @@ const DAY = 86_400_000;
 const T0 = 20_000 * DAY + 10 * 3_600_000;
 
 describe(RateLimiter.name, () => {
-  const redis = useRedisServer();
-  const connections: Redis[] = [];
+  const { connect } = useRedisConnections();
   let now = T0;
   let prefix = '';
-  const connect = () => {
-    const connection = new Redis(redis.url, { lazyConnect: true });
-    connections.push(connection);
-    return connection;
-  };
   const limiter = (options: Partial<RateLimiterOptions> = {}) => new RateLimiter({ redis: connect(), prefix, now: () => now, ...options });
   beforeEach(() => {
     now = T0;
     prefix = uniqueQueueName('limits');
-  });
-  afterEach(() => {
-    for (const connection of connections.splice(0)) connection.disconnect();
   });
 
   describe('requests per minute', () => {
