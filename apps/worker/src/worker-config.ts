@@ -21,8 +21,11 @@ export const WorkerEnvSchema = z.object({
     .transform((value) => [...new Set(value.split(',').map((item) => item.trim()).filter(Boolean))])
     .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'queue names are letters, digits, _ and -')).min(1, 'lists no queue'))
     .optional(),
-  /** Jobs run at once per queue. Default 1: a GPU runs one job at a time; the synthetic engine can go higher. */
-  WORKER_CONCURRENCY: positiveInt.max(1000).default(1),
+  /**
+   * Jobs at once per queue. An exclusive engine (onnx) still runs one job at a time on its device;
+   * the second slot reads inputs, encodes and uploads meanwhile, so the device never waits for them.
+   */
+  WORKER_CONCURRENCY: positiveInt.max(1000).default(2),
   /**
    * Least share of a queue's slots the batch lane gets while it has work, however many sync
    * calls wait; when nothing else waits it may take every slot. Default 0.1.

@@ -6,7 +6,7 @@ describe(parseWorkerConfig.name, () => {
     expect(config).toMatchObject({
       redis: { url: 'redis://127.0.0.1:6379' },
       queues: undefined,
-      worker: { concurrency: 1, shutdownTimeoutMs: 30_000, lockDurationMs: undefined },
+      worker: { concurrency: 2, shutdownTimeoutMs: 30_000, lockDurationMs: undefined },
       models: { registryPath: undefined },
       storage: { kind: 'local', root: './.data/objects' },
       log: { level: 'info' },

@@ -73,7 +73,7 @@ export class OnnxImageEngine implements ImageEngine {
   }
 
   describe(): EngineDescription {
-    return { engine: this.name, model: this.config.modelDir, device: describeProvider(this.config) };
+    return { engine: this.name, model: this.config.modelDir, device: describeProvider(this.config), exclusive: true };
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ export const SyntheticEngineConfigSchema = z.strictObject({
   steps: z.number().int().positive().optional(),
   /** `procedural` paints every image; `cached` serves one encoded picture per size and format (capacity tests). Default `procedural`. */
   render: z.enum(['procedural', 'cached']).optional(),
+  /** Run one job at a time, as a GPU engine does, so pipelined workers can be measured without one. Default false. */
+  exclusive: z.boolean().optional(),
 });
 
 export type SyntheticEngineConfig = z.infer<typeof SyntheticEngineConfigSchema>;

@@ -38,6 +38,8 @@ export interface SyntheticEngineOptions {
    * no CPU, so a load test measures the queue, Redis and storage, not the painter.
    */
   render?: 'procedural' | 'cached';
+  /** Described as exclusive (one run at a time on its device), as a GPU engine is. Default false. */
+  exclusive?: boolean;
 }
 
 // Distinct streams per operation, so an edit never repeats a generate's picture.
@@ -56,8 +58,10 @@ export class SyntheticEngine implements ImageEngine {
   private readonly delayMsPerImage: number;
   private readonly steps: number;
   private readonly cached: CachedPictures | undefined;
+  private readonly exclusive: boolean;
 
   constructor(options: SyntheticEngineOptions = {}) {
+    this.exclusive = options.exclusive ?? false;
     this.delayMsPerImage = Math.max(0, options.delayMsPerImage ?? 0);
     this.steps = Math.max(1, Math.floor(options.steps ?? 4));
     this.cached = options.render === 'cached' ? new CachedPictures() : undefined;
@@ -70,7 +74,7 @@ export class SyntheticEngine implements ImageEngine {
   }
 
   describe(): EngineDescription {
-    return { engine: this.name, model: this.cached ? 'cached picture per size (no weights)' : 'procedural (no weights)', device: 'cpu' };
+    return { engine: this.name, model: this.cached ? 'cached picture per size (no weights)' : 'procedural (no weights)', device: 'cpu', ...(this.exclusive ? { exclusive: true } : {}) };
   }
 
   async generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult> {

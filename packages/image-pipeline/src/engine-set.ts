@@ -1,5 +1,6 @@
 import type { EngineConfig, ModelRegistry, ModelRegistryEntry } from '@imageforge/contracts';
 import type { EngineDescription, ImageEngine } from '@imageforge/engine-core';
+import { DeviceLock } from './device-lock';
 import { createEngine, type EngineFactory } from './engine-factory';
 
 /** One engine instance and the models it serves, as logged at startup. */
@@ -7,6 +8,8 @@ export interface EngineSetEntry {
   models: string[];
   config: EngineConfig;
   description: EngineDescription | null;
+  /** How long building and loading it took, in seconds; null before it loaded. */
+  loadSeconds: number | null;
 }
 
 interface Slot {
@@ -14,6 +17,9 @@ interface Slot {
   config: EngineConfig;
   models: string[];
   engine?: ImageEngine;
+  /** What jobs call: the engine itself, or behind its device's lock when it is exclusive. */
+  runner?: ImageEngine;
+  loadSeconds?: number;
 }
 
 /**
@@ -24,6 +30,8 @@ interface Slot {
 export class EngineSet {
   private readonly slots: Slot[] = [];
   private readonly slotByModel = new Map<string, Slot>();
+  /** One per device an exclusive engine runs on, shared by every engine on it. */
+  private readonly locks = new Map<string, DeviceLock>();
 
   constructor(
     models: readonly ModelRegistryEntry[],
@@ -61,9 +69,12 @@ export class EngineSet {
       if (slot.engine) continue;
       let engine: ImageEngine | undefined;
       try {
+        const began = performance.now();
         engine = await this.factory(slot.config);
         await engine.load();
         slot.engine = engine;
+        slot.loadSeconds = (performance.now() - began) / 1000;
+        slot.runner = this.runnerFor(engine);
       } catch (error) {
         await engine?.close().catch(() => undefined);
         await this.closeAll().catch(() => undefined);
@@ -77,8 +88,24 @@ export class EngineSet {
   forModel(modelId: string): ImageEngine {
     const slot = this.slotByModel.get(modelId);
     if (!slot) throw new Error(`this worker serves no model ${JSON.stringify(modelId)} (serves: ${[...this.slotByModel.keys()].join(', ') || 'none'})`);
-    if (!slot.engine) throw new Error(`engine for ${modelId} is not loaded (call loadAll first)`);
-    return slot.engine;
+    if (!slot.runner) throw new Error(`engine for ${modelId} is not loaded (call loadAll first)`);
+    return slot.runner;
+  }
+
+  /** The device locks of exclusive engines, by device: how long each device has been busy. */
+  deviceLocks(): ReadonlyMap<string, DeviceLock> {
+    return this.locks;
+  }
+
+  private runnerFor(engine: ImageEngine): ImageEngine {
+    const { device, exclusive } = engine.describe();
+    if (!exclusive) return engine;
+    let lock = this.locks.get(device);
+    if (!lock) {
+      lock = new DeviceLock();
+      this.locks.set(device, lock);
+    }
+    return lockedEngine(engine, lock);
   }
 
   /** Model ids this set serves. */
@@ -91,6 +118,7 @@ export class EngineSet {
       models: [...slot.models],
       config: slot.config,
       description: slot.engine?.describe() ?? null,
+      loadSeconds: slot.engine ? (slot.loadSeconds ?? null) : null,
     }));
   }
 
@@ -98,10 +126,26 @@ export class EngineSet {
   async closeAll(): Promise<void> {
     const loaded = this.slots.filter((slot) => slot.engine);
     const results = await Promise.allSettled(loaded.map((slot) => slot.engine!.close()));
-    for (const slot of loaded) delete slot.engine;
+    for (const slot of loaded) {
+      delete slot.engine;
+      delete slot.runner;
+    }
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
   }
+}
+
+/** The engine with each run taken in turn on its device; loading, describing and closing pass straight through. */
+function lockedEngine(engine: ImageEngine, lock: DeviceLock): ImageEngine {
+  return {
+    name: engine.name,
+    load: () => engine.load(),
+    close: () => engine.close(),
+    describe: () => engine.describe(),
+    generate: (request, options) => lock.run(options.signal, () => engine.generate(request, options)),
+    edit: (request, options) => lock.run(options.signal, () => engine.edit(request, options)),
+    variation: (request, options) => lock.run(options.signal, () => engine.variation(request, options)),
+  };
 }
 
 /** JSON with sorted object keys, so `{a,b}` and `{b,a}` name the same engine. */

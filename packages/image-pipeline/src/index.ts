@@ -1,3 +1,4 @@
+export * from './device-lock';
 export * from './engine-factory';
 export * from './engine-set';
 export * from './image-job-handlers';
