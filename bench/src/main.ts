@@ -11,10 +11,12 @@ import { runAsyncSuite } from './suites/async-suite';
 import { runBatchSuite } from './suites/batch-suite';
 import { runChaosSuite } from './suites/chaos-suite';
 import { runBaselineSuite } from './suites/baseline-suite';
+import { runGpuSuite } from './suites/gpu-suite';
 import { runLimitsSuite } from './suites/limits-suite';
 import { runLongJobsSuite } from './suites/long-jobs-suite';
 import { runMemorySuite } from './suites/memory-suite';
 import { runOnnxSuite } from './suites/onnx-suite';
+import { runOpsCostSuite } from './suites/ops-cost-suite';
 import { stopEverything, type SuiteContext } from './suites/suite-context';
 import { runStreamingSuite } from './suites/streaming-suite';
 import { runSyncSuite } from './suites/sync-suite';
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
     batch: runBatchSuite,
     limits: runLimitsSuite,
     streaming: runStreamingSuite,
+    gpu: runGpuSuite,
+    ops: runOpsCostSuite,
   };
   const partial: Omit<BenchResults, 'goals' | 'finishedAt'> = {
     startedAt: startedAt.toISOString(),
