@@ -82,6 +82,21 @@ export class ClientRequestError extends ApiError {
 }
 
 /**
+ * An error another OpenAI-compatible server answered (an upstream engine's 4xx), handed to
+ * our caller with its status and type as they were, so the SDK raises the same class.
+ */
+export class ForwardedApiError extends ApiError {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    options: ApiErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * 429. OpenAI's `type` names what ran out: `requests` (per-minute requests), `tokens` (we count
  * `images`, our counterpart of tokens), or `insufficient_quota` for a spent quota.
  */

@@ -1,5 +1,5 @@
-import { ConflictError, InternalError, ServiceUnavailableError, TimeoutError, type ApiError } from '@imageforge/contracts';
-import { isDeadlineExceededReason, type JobOutcome } from '@imageforge/jobs';
+import { ConflictError, ForwardedApiError, InternalError, ServiceUnavailableError, TimeoutError, type ApiError } from '@imageforge/contracts';
+import { apiErrorOfReason, isDeadlineExceededReason, type JobOutcome } from '@imageforge/jobs';
 
 /**
  * Answers for a sync caller whose job did not end in images. Each names the job and
@@ -10,6 +10,12 @@ const jobHeaders = (jobId: string) => ({ 'x-job-id': jobId, 'x-should-retry': 'f
 
 export function jobFailed(jobId: string, reason: string): ApiError {
   if (isDeadlineExceededReason(reason)) return jobDeadlineExceeded(jobId, reason);
+  // An answer meant for the caller as it is (an upstream's 4xx): its own status, type, param and code.
+  const forwarded = apiErrorOfReason(reason);
+  if (forwarded) {
+    const { status, type, message, param, code } = forwarded;
+    return new ForwardedApiError(status, type, message, { param, code, headers: jobHeaders(jobId) });
+  }
   return new InternalError(`The image job ${jobId} failed: ${reason}`, { code: 'job_failed', headers: jobHeaders(jobId) });
 }
 

@@ -1,5 +1,5 @@
 import type { ImageOperation, ImagesResponse } from '@imageforge/contracts';
-import { endedJobErrorCode, imageJobCatalog, type AnyImageJobRecord, type JobLane, type JobStatus } from '@imageforge/jobs';
+import { apiErrorOfReason, endedJobErrorCode, imageJobCatalog, type AnyImageJobRecord, type JobLane, type JobStatus } from '@imageforge/jobs';
 import type { ImageJobEta } from './image-job-eta';
 import { resultExpiredError, type ResultRetention } from './image-result-retention';
 
@@ -36,7 +36,8 @@ export interface ImageJobObject {
    * `result` is null and `error.code` is `result_expired`; `status` stays `succeeded`.
    */
   result_expires_at: number | null;
-  error: { message: string; code: string } | null;
+  /** `param` and `status` are set for an error answered as it came (an upstream's 4xx): what the sync call answered. */
+  error: { message: string; code: string; param?: string | null; status?: number } | null;
   /** Unix seconds: not started by then, it ends `expired` without running (`x-deadline-ms`, or its lane's default). Null: none. */
   start_deadline_at: number | null;
   /** Milliseconds a run may last before it is aborted and fails with `deadline_exceeded`. Null: no limit. */
@@ -83,6 +84,8 @@ export function toImageJobObject(record: AnyImageJobRecord, result: ImagesRespon
   };
 }
 
-function endedError(status: 'failed' | 'cancelled' | 'expired', message: string): { message: string; code: string } {
-  return { message, code: endedJobErrorCode({ status, reason: message }) };
+function endedError(status: 'failed' | 'cancelled' | 'expired', reason: string): ImageJobObject['error'] {
+  const code = endedJobErrorCode({ status, reason });
+  const forwarded = status === 'failed' ? apiErrorOfReason(reason) : undefined;
+  return forwarded ? { message: forwarded.message, code, param: forwarded.param, status: forwarded.status } : { message: reason, code };
 }

@@ -4,6 +4,7 @@ export * from './job-record';
 export * from './job-events';
 export * from './job-gateway';
 export * from './job-handler';
+export * from './job-api-error';
 export * from './job-pace';
 export * from './job-deadline';
 export * from './event-counters';

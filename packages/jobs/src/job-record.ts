@@ -1,5 +1,6 @@
 import type { JobCatalog, JobName, JobPayload, JobResult } from './job-catalog';
 import type { JobStatus } from './job-status';
+import { apiErrorOfReason } from './job-api-error';
 import { isDeadlineExceededReason } from './job-deadline';
 
 /**
@@ -60,6 +61,7 @@ export function endedJobErrorCode(outcome: Exclude<JobOutcome, { status: 'succee
     case 'expired':
       return 'job_expired';
     case 'failed':
-      return isDeadlineExceededReason(outcome.reason) ? 'deadline_exceeded' : 'job_failed';
+      if (isDeadlineExceededReason(outcome.reason)) return 'deadline_exceeded';
+      return apiErrorOfReason(outcome.reason)?.code ?? 'job_failed';
   }
 }
