@@ -55,6 +55,10 @@ export interface EngineCommonRequest {
   output: { format: OutputFormat; compression?: number };
   /** Previews wanted per image (0-3), handed to `onPreview` while the run goes on; an engine may send fewer. */
   partialImages?: number;
+  /** GPT image `moderation`, `input_fidelity` (edits) and the caller's `user`, as sent: for engines that relay the call to another API. */
+  moderation?: 'low' | 'auto';
+  inputFidelity?: 'low' | 'high';
+  user?: string;
 }
 
 export interface GenerateRequest extends EngineCommonRequest {
@@ -113,10 +117,37 @@ export interface EngineDescription {
   /** What the engine holds loaded, e.g. a model folder; shown in logs and health output. */
   model: string;
   device: string;
+  /**
+   * Runs one at a time on `device` (a GPU, or a CPU it saturates): the worker then serialises
+   * its runs there and lets its other slots read, encode and upload meanwhile.
+   */
+  exclusive?: boolean;
+}
+
+/** One request of a shared run, with its own signal, progress and previews. */
+export interface EngineBatchRun {
+  request: GenerateRequest;
+  options: EngineRunOptions;
+}
+
+/**
+ * Generations that can share one device pass. Each run keeps its own seed, progress,
+ * previews, result and failure: run k's images are the images it gets alone, and a run
+ * whose signal aborts leaves with EngineAbortedError while the others go on.
+ */
+export interface EngineBatching {
+  /** Most images one shared pass holds; runs are grouped up to this many images. */
+  readonly maxBatch: number;
+  /** Runs with equal keys can share a pass; null: this request runs alone. */
+  keyOf(request: GenerateRequest): string | null;
+  /** One result or error per run, in order; rejects only for a fault that hit every run. */
+  generateMany(runs: EngineBatchRun[]): Promise<Array<EngineResult | Error>>;
 }
 
 export interface ImageEngine {
   readonly name: string;
+  /** Present when compatible generations can run as one batch on the device. */
+  readonly batching?: EngineBatching;
   /** Loads weights / sessions once; called before the worker takes jobs. */
   load(): Promise<void>;
   generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult>;

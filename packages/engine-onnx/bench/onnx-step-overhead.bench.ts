@@ -4,13 +4,10 @@
  * The UNet is a small conv stack with realistic input: 64×64×4 latents (512 px), batch 2 under
  * guidance. Run: pnpm exec tsx packages/engine-onnx/bench/onnx-step-overhead.bench.ts [steps] [channels]
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { encodeImage } from '@imageforge/engine-core';
 import { createOnnxEngine } from '../src/onnx-engine';
 import type { PipelineTimingHook, TimingKind } from '../src/pipeline/pipeline-timing';
-import { ElemType, encodeModel, floatTensor, node, valueInfo } from '../test/fixtures/onnx-graph';
-import { TINY_HIDDEN, TOKENS } from '../test/fixtures/tiny-sd-graphs';
+import { writeConvUNet } from '../test/fixtures/conv-unet';
 import { writeTinySdModel } from '../test/fixtures/tiny-sd-model';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -19,36 +16,6 @@ const asJson = process.argv.includes('--json');
 const steps = Number(positional[0] ?? 20);
 // Width 128 makes a step cost about what a real SD UNet step costs on a GPU (tens of ms); pass 64 for a cheaper one.
 const channels = Number(positional[1] ?? 128);
-
-/** conv 4→C, ReLU, conv C→C, ReLU, conv C→4 (3×3, pad 1), plus every input feeding the output. */
-function convUNet(): Uint8Array {
-  const weights = (name: string, out: number, inp: number) =>
-    floatTensor(name, [out, inp, 3, 3], Float32Array.from({ length: out * inp * 9 }, (_, i) => Math.sin(i) * 0.05));
-  const conv = (x: string, w: string, y: string) => node('Conv', [x, w], [y], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] });
-  return encodeModel({
-    name: 'unet',
-    nodes: [
-      conv('sample', 'w1', 'h1'),
-      node('Relu', ['h1'], ['r1']),
-      conv('r1', 'w2', 'h2'),
-      node('Relu', ['h2'], ['r2']),
-      conv('r2', 'w3', 'h3'),
-      node('Cast', ['timestep'], ['tf'], { to: ElemType.float }),
-      node('ReduceSum', ['tf'], ['ts'], { keepdims: 0 }),
-      node('ReduceSum', ['encoder_hidden_states'], ['es'], { keepdims: 0 }),
-      node('Add', ['ts', 'es'], ['side']),
-      node('Mul', ['side', 'zero'], ['nothing']),
-      node('Add', ['h3', 'nothing'], ['out_sample']),
-    ],
-    inputs: [
-      valueInfo('sample', 'float', ['batch', 4, 'height', 'width']),
-      valueInfo('timestep', 'float', ['steps']),
-      valueInfo('encoder_hidden_states', 'float', ['batch', TOKENS, TINY_HIDDEN]),
-    ],
-    outputs: [valueInfo('out_sample', 'float', ['batch', 4, 'height', 'width'])],
-    initializers: [weights('w1', channels, 4), weights('w2', channels, channels), weights('w3', 4, channels), floatTensor('zero', [], [0])],
-  });
-}
 
 class Totals implements PipelineTimingHook {
   readonly ms = new Map<string, { total: number; count: number }>();
@@ -69,7 +36,7 @@ class Totals implements PipelineTimingHook {
 
 async function main(): Promise<void> {
   const model = await writeTinySdModel({ scalingFactor: 8 });
-  await writeFile(join(model.dir, 'unet', 'model.onnx'), convUNet());
+  await writeConvUNet(model.dir, channels);
   const totals = new Totals();
   const engine = createOnnxEngine({ kind: 'onnx', modelDir: model.dir, steps, guidanceScale: 7.5 }, { timing: totals });
   await engine.load();
@@ -92,7 +59,7 @@ async function main(): Promise<void> {
   await engine.close();
   await model.remove();
   const tinyModel = await writeTinySdModel({ scalingFactor: 8, previewDecoder: 'taesd_decoder' });
-  await writeFile(join(tinyModel.dir, 'unet', 'model.onnx'), convUNet());
+  await writeConvUNet(tinyModel.dir, channels);
   const tinyEngine = createOnnxEngine({ kind: 'onnx', modelDir: tinyModel.dir, steps, guidanceScale: 7.5 });
   await tinyEngine.load();
   await tinyEngine.generate(request, { signal: new AbortController().signal });

@@ -1,5 +1,7 @@
 import {
   type EditRequest,
+  type EngineBatchRun,
+  type EngineBatching,
   type EngineCommonRequest,
   type EngineDescription,
   type EnginePreview,
@@ -13,7 +15,7 @@ import {
   throwIfAborted,
 } from '@imageforge/engine-core';
 import { type OnnxEngineConfig, type OnnxEngineConfigInput, OnnxEngineConfigSchema } from './config/onnx-engine-config';
-import type { DiffusionPipeline, DiffusionRequest, LatentPreview, PipelineRunOptions } from './pipeline/diffusion-pipeline';
+import type { DiffusionOutput, DiffusionPipeline, DiffusionRequest, LatentPreview, PipelineRunOptions } from './pipeline/diffusion-pipeline';
 import { compositeKept, countRepainted, latentMask, maskPixels, pixelsToRgba, repaintMask, resizeRgba, rgbaToPixels } from './pipeline/image-tensors';
 import { type PipelineTimingHook, timed } from './pipeline/pipeline-timing';
 import type { PreviewDecoder } from './pipeline/preview-decoder';
@@ -42,11 +44,18 @@ export class OnnxImageEngine implements ImageEngine {
   private sessions?: ModelSessions;
   private pipeline?: DiffusionPipeline;
   private preview?: PreviewDecoder;
+  readonly batching: EngineBatching;
 
   constructor(
     readonly config: OnnxEngineConfig,
     private readonly options: OnnxEngineOptions = {},
-  ) {}
+  ) {
+    this.batching = {
+      maxBatch: config.maxBatch,
+      keyOf: (request) => this.batchKey(request),
+      generateMany: (runs) => this.runMany(runs),
+    };
+  }
 
   async load(): Promise<void> {
     if (this.pipeline) return;
@@ -86,8 +95,58 @@ export class OnnxImageEngine implements ImageEngine {
 
   private async run(request: EngineCommonRequest, prompt: string, source: SourceImage | undefined, options: EngineRunOptions): Promise<EngineResult<RawImage>> {
     throwIfAborted(options.signal);
+    const pipeline = this.loaded();
+    const { diffusion, runOptions } = this.prepare(pipeline, request, prompt, source, options);
+    return this.finish(pipeline, request, prompt, source, await pipeline.denoise(diffusion, runOptions), runOptions);
+  }
+
+  /**
+   * Generations sharing one UNet batch: each keeps its seed (so its images are those it gets
+   * alone), progress, previews, result and failure; a cancelled one leaves at the next step.
+   */
+  private async runMany(runs: EngineBatchRun[]): Promise<Array<EngineResult | Error>> {
+    const pipeline = this.loaded();
+    const prepared = runs.map(({ request, options }) => this.prepare(pipeline, request, request.prompt, undefined, options));
+    const denoised = await pipeline.denoiseMany(
+      prepared.map(({ diffusion, runOptions }) => ({ request: diffusion, options: runOptions })),
+      this.options.timing,
+    );
+    const results: Array<EngineResult | Error> = [];
+    for (const [i, output] of denoised.entries()) {
+      const { request } = runs[i]!;
+      if (output instanceof Error) results.push(output);
+      else results.push(await this.finish(pipeline, request, request.prompt, undefined, output, prepared[i]!.runOptions).catch((error: unknown) => asError(error)));
+    }
+    return results;
+  }
+
+  /** Requests of one run size and guidance share a batch; edits, variations and inpainting UNets run alone. */
+  private batchKey(request: GenerateRequest): string | null {
     const pipeline = this.pipeline;
-    if (!pipeline) throw new Error('onnx engine used before load()');
+    if (!pipeline || pipeline.unetSignature.inChannels !== 4) return null;
+    let size: { width: number; height: number };
+    try {
+      size = chooseRunSize(request.width, request.height, pipeline.unetSignature, this.config.nativeSize);
+    } catch {
+      // Its own run reports why the size does not fit.
+      return null;
+    }
+    const guided = this.config.guidanceScale > 1 && request.prompt !== '';
+    return `txt2img:${size.width}x${size.height}:${this.config.steps}:${guided ? this.config.guidanceScale : 'unguided'}`;
+  }
+
+  private loaded(): DiffusionPipeline {
+    if (!this.pipeline) throw new Error('onnx engine used before load()');
+    return this.pipeline;
+  }
+
+  private prepare(
+    pipeline: DiffusionPipeline,
+    request: EngineCommonRequest,
+    prompt: string,
+    source: SourceImage | undefined,
+    options: EngineRunOptions,
+  ): { diffusion: DiffusionRequest; runOptions: PipelineRunOptions } {
     const size = chooseRunSize(request.width, request.height, pipeline.unetSignature, this.config.nativeSize);
     const diffusion: DiffusionRequest = {
       prompt,
@@ -118,7 +177,17 @@ export class OnnxImageEngine implements ImageEngine {
       const decoder = this.preview;
       runOptions.onLatentPreview = (preview) => this.sendPreview(decoder, preview, request, source, runOptions.timing, onPreview);
     }
-    const { latents, promptTokens } = await pipeline.denoise(diffusion, runOptions);
+    return { diffusion, runOptions };
+  }
+
+  private async finish(
+    pipeline: DiffusionPipeline,
+    request: EngineCommonRequest,
+    prompt: string,
+    source: SourceImage | undefined,
+    { latents, promptTokens }: DiffusionOutput,
+    runOptions: PipelineRunOptions,
+  ): Promise<EngineResult<RawImage>> {
     const images: RawImage[] = [];
     for (let i = 0; i < request.n; i++) {
       const pixels = await pipeline.decode(latents, i, runOptions);
@@ -170,4 +239,8 @@ export class OnnxImageEngine implements ImageEngine {
 /** The worker's engine factory calls this with a registry entry's `engine` object. */
 export function createOnnxEngine(config: OnnxEngineConfigInput, options?: OnnxEngineOptions): OnnxImageEngine {
   return new OnnxImageEngine(OnnxEngineConfigSchema.parse(config), options);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

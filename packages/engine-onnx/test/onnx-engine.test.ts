@@ -52,7 +52,7 @@ describe(OnnxImageEngine.name, () => {
 
   it('describes the model folder and the execution provider', async () => {
     const engine = await loadedEngine();
-    expect(engine.describe()).toEqual({ engine: 'onnx', model: expect.stringContaining('tiny-sd-'), device: 'cpu' });
+    expect(engine.describe()).toEqual({ engine: 'onnx', model: expect.stringContaining('tiny-sd-'), device: 'cpu', exclusive: true });
   });
 
   it('reproduces an image from the same seed and changes it with another seed', async () => {

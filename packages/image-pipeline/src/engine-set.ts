@@ -1,5 +1,6 @@
 import type { EngineConfig, ModelRegistry, ModelRegistryEntry } from '@imageforge/contracts';
 import type { EngineDescription, ImageEngine } from '@imageforge/engine-core';
+import { BatchCollector } from './batch-collector';
 import { DeviceLock } from './device-lock';
 import { createEngine, type EngineFactory } from './engine-factory';
 
@@ -22,6 +23,14 @@ interface Slot {
   loadSeconds?: number;
 }
 
+export interface EngineSetOptions {
+  /**
+   * How long an idle device waits for more compatible generations to share a batch with the
+   * first (engines with `batching` only); 0 turns batching off. Default 0.
+   */
+  batchWindowMs?: number;
+}
+
 /**
  * The engines one worker process holds: one instance per distinct engine config
  * among the models on the queues it serves, so two model ids backed by the same
@@ -36,6 +45,7 @@ export class EngineSet {
   constructor(
     models: readonly ModelRegistryEntry[],
     private readonly factory: EngineFactory = createEngine,
+    private readonly options: EngineSetOptions = {},
   ) {
     const slotByKey = new Map<string, Slot>();
     for (const model of models) {
@@ -52,10 +62,11 @@ export class EngineSet {
   }
 
   /** The engines for every model routed to `queues`. */
-  static forQueues(registry: ModelRegistry, queues: readonly string[], factory?: EngineFactory): EngineSet {
+  static forQueues(registry: ModelRegistry, queues: readonly string[], factory?: EngineFactory, options?: EngineSetOptions): EngineSet {
     return new EngineSet(
       queues.flatMap((queue) => registry.modelsOnQueue(queue)),
       factory,
+      options,
     );
   }
 
@@ -105,7 +116,8 @@ export class EngineSet {
       lock = new DeviceLock();
       this.locks.set(device, lock);
     }
-    return lockedEngine(engine, lock);
+    const windowMs = this.options.batchWindowMs ?? 0;
+    return lockedEngine(engine, lock, engine.batching && windowMs > 0 ? new BatchCollector(engine, engine.batching, lock, windowMs) : undefined);
   }
 
   /** Model ids this set serves. */
@@ -135,14 +147,17 @@ export class EngineSet {
   }
 }
 
-/** The engine with each run taken in turn on its device; loading, describing and closing pass straight through. */
-function lockedEngine(engine: ImageEngine, lock: DeviceLock): ImageEngine {
+/**
+ * The engine with each run taken in turn on its device, generations through `collector` when it
+ * batches them; loading, describing and closing pass straight through.
+ */
+function lockedEngine(engine: ImageEngine, lock: DeviceLock, collector?: BatchCollector): ImageEngine {
   return {
     name: engine.name,
     load: () => engine.load(),
     close: () => engine.close(),
     describe: () => engine.describe(),
-    generate: (request, options) => lock.run(options.signal, () => engine.generate(request, options)),
+    generate: (request, options) => (collector ? collector.generate(request, options) : lock.run(options.signal, () => engine.generate(request, options))),
     edit: (request, options) => lock.run(options.signal, () => engine.edit(request, options)),
     variation: (request, options) => lock.run(options.signal, () => engine.variation(request, options)),
   };

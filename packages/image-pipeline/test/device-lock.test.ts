@@ -49,6 +49,29 @@ describe(DeviceLock.name, () => {
     await expect(lock.run(leaving.signal, async () => 'late')).rejects.toThrow(EngineAbortedError);
   });
 
+  it('lets the holder withdraw tagged waiters from the line, which then never hold the device', async () => {
+    const lock = new DeviceLock();
+    expect(await lock.acquire(never)).toBe(true);
+    const order: string[] = [];
+    const join = (tag: string) => lock.acquire(never, tag).then((granted) => void order.push(`${tag}:${granted}`));
+    const [a, b] = [join('a'), join('b')];
+    const untagged = lock.run(never, async () => void order.push('untagged'));
+    const [c, d] = [join('c'), join('d')];
+    expect(lock.withdraw((tag) => tag === 'b' || tag === 'd')).toEqual(['b', 'd']);
+    expect(lock.waiting).toBe(3);
+    lock.release();
+    await a;
+    lock.release();
+    await untagged;
+    await c;
+    lock.release();
+    await Promise.all([b, d]);
+    expect(order).toEqual(['b:false', 'd:false', 'a:true', 'untagged', 'c:true']);
+    // Taken once by the first caller, then by a, the untagged run and c.
+    expect(lock.runs).toBe(4);
+    expect(lock.busy).toBe(false);
+  });
+
   it('counts the time the device was held, the current hold included', async () => {
     let now = 1000;
     const lock = new DeviceLock(() => now);

@@ -4,6 +4,8 @@ import type { DiffusionScheduler, NoiseSource } from '../schedulers/scheduler';
 import { type HostTensor, readFloat32 } from '../sessions/session-tensors';
 import { type LatentBatch, applyGuidance, blendKept, concatItems, inpaintingSample, repeatItem, scaled } from './latent-math';
 import type { PipelineTimingHook } from './pipeline-timing';
+import { previewStepIndices } from './preview-steps';
+import { type SharedDenoiseRun, denoiseShared } from './shared-denoise';
 import { type TextConditioning, selectRows } from './text-conditioning';
 import { type UNetSignature, buildUNetFeeds } from './unet-inputs';
 import type { VaeCodec } from './vae-codec';
@@ -60,18 +62,7 @@ export interface PipelineRunOptions {
   onLatentPreview?: (preview: LatentPreview) => Promise<void>;
 }
 
-/**
- * 0-based step indices after which previews are taken: round(k·steps/(count+1)) steps done,
- * k = 1..count, never the last step; short schedules give fewer.
- */
-export function previewStepIndices(steps: number, count: number): number[] {
-  const indices = new Set<number>();
-  for (let k = 1; k <= count; k++) {
-    const done = Math.round((k * steps) / (count + 1));
-    if (done >= 1 && done < steps) indices.add(done - 1);
-  }
-  return [...indices];
-}
+export { previewStepIndices } from './preview-steps';
 
 export interface DiffusionOutput {
   /** [n, 4, h, w] final latents, scaled as the UNet sees them. */
@@ -137,6 +128,14 @@ export class DiffusionPipeline {
       results.push(latents);
     }
     return { latents: concatItems(results), promptTokens: conditioning.tokenCounts.at(-1) ?? 0 };
+  }
+
+  /**
+   * Several text-to-image requests of one size, schedule and guidance denoised as one UNet
+   * batch: one result or error per request, in order (see `denoiseShared`).
+   */
+  denoiseMany(runs: readonly SharedDenoiseRun[], timing?: PipelineTimingHook): Promise<Array<DiffusionOutput | Error>> {
+    return denoiseShared(this.parts, runs, timing);
   }
 
   /** Item `index` of the latents as [1,3,8h,8w] pixels in [-1, 1]. */
