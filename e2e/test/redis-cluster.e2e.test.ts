@@ -45,8 +45,8 @@ describe('the stack on a Redis Cluster', () => {
     expect(keys.length).toBeGreaterThan(0);
     // Every lane of a queue is a BullMQ queue of its own, under its own tag.
     const queues = ['images', 'slow', MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, BATCH_QUEUE].flatMap(laneQueueNames);
-    // Besides the queues, the stores of files, batches, webhook deliveries and model pace each keep one tag of their own.
-    const stores = ['files', 'batches', 'webhooks', 'pace'].map((store) => `bull:{${store}}:`);
+    // Besides the queues, the stores of files, batches, webhook deliveries, model pace and ops data each keep one tag of their own.
+    const stores = ['files', 'batches', 'webhooks', 'pace', 'ops'].map((store) => `bull:{${store}}:`);
     expect(keys.filter((key) => !queues.some((queue) => key.startsWith(`bull:{${queue}}:${queue}:`)) && !stores.some((prefix) => key.startsWith(prefix)))).toEqual([]);
     const slots = await onEveryNode((node) => node.cluster('KEYSLOT', 'bull:{images}:images:wait') as Promise<number>);
     expect(new Set(slots).size).toBe(1);

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { deadlineEnvShape, logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, retentionEnvProblems, retentionEnvShape, webhookEnvProblems, webhookEnvShape } from '@imageforge/env-config';
+import { opsHistoryEnvShape } from '@imageforge/ops';
 import { storageEnvProblems, storageEnvShape } from '@imageforge/storage';
 import { webhookConfigFromEnv } from '@imageforge/webhooks';
 
@@ -26,6 +27,8 @@ export const ApiEnvSchema = z
     API_KEYS: commaList,
     /** Key for /admin: the dashboard, webhook deliveries and managed API keys (Bearer or Basic password). Unset: all off. */
     ADMIN_KEY: z.string().min(16, 'ADMIN_KEY must be at least 16 characters').optional(),
+    /** The ops dashboard at /dashboard (behind ADMIN_KEY) shows everything but pauses, retries, cancels and cleans nothing. */
+    DASHBOARD_READ_ONLY: z.enum(['true', 'false']).transform((value) => value === 'true').default(false),
     /** Base URL callers reach this API at; used in links to locally stored images. */
     PUBLIC_BASE_URL: z.string().url().optional(),
     ...modelEnvShape,
@@ -53,6 +56,7 @@ export const ApiEnvSchema = z
     RATE_LIMIT_CONCURRENT_JOBS: z.coerce.number().int().positive().optional(),
     /** Default images per key per UTC day (not batch lines). Unset: unlimited. */
     QUOTA_DAILY_IMAGES: z.coerce.number().int().positive().optional(),
+    ...opsHistoryEnvShape,
     ...logEnvShape,
   });
 

@@ -6,8 +6,9 @@ import { deadlineDefaultsFromEnv, redisTargetFromEnv } from '@imageforge/env-con
 import { BatchPhaseQueue, BatchService, BatchStore, resignOutputLinks } from '@imageforge/batches';
 import { FileService, imageFileResolver } from '@imageforge/files';
 import { ImageJobPreparer, ImageJobQueryService, ImageJobWatchService, ImageRequestBuilder, ImageSubmissionService } from '@imageforge/image-service';
-import { BATCH_QUEUE, batchJobCatalog, imageJobCatalog, imageJobRetention } from '@imageforge/jobs';
+import { BATCH_QUEUE, batchJobCatalog, imageJobCatalog, imageJobRetention, type AnyImageJobRecord } from '@imageforge/jobs';
 import { BullmqJobGateway, CompletionWaiters, createRedisConnection, JobQueue, QueueJobEvents, RedisEventCounters, RedisPaceBook } from '@imageforge/queue';
+import { BullmqOpsActions, countingJobGateway, createApiMetrics, enqueueHistoryCounter, OpsHistoryRecorder, readLaneHeadAges, readWorkerHeartbeats, RedisOpsReader } from '@imageforge/ops';
 import { createStorageProbe, LocalObjectStorage } from '@imageforge/storage';
 import { ApiKeyService, RateLimiter } from '@imageforge/tenancy';
 import { imageJobRecordAnnouncer, webhookConfigFromEnv, WebhookOutbox } from '@imageforge/webhooks';
@@ -80,6 +81,48 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
   // Read by polls (estimates) and by sync submissions (backpressure).
   const pace = new RedisPaceBook({ redis: producer, prefix });
   const counters = new RedisEventCounters({ redis: producer, prefix });
+  const batchStore = new BatchStore({ redis: producer, prefix });
+  const metrics = createApiMetrics({
+    queues: queueNames,
+    syncWaiters: () => waiters.size,
+    queueJobCounts: () => queue.laneJobCounts(),
+    eventCounts: () => counters.read(),
+    laneHeadAges: () => readLaneHeadAges(producer, prefix, queueNames),
+    heartbeats: () => readWorkerHeartbeats(producer, prefix),
+    batchCounts: () => batchStore.countByStatus(),
+  });
+
+  const whenCancelled = async (record: AnyImageJobRecord) => {
+    await announceCancelled(record);
+    await rateLimits.releaseJob(record.payload.owner, record.id);
+    // Its inputs would otherwise wait for the record's removal; a cancelled job never runs again.
+    if (env.RETENTION_DELETE_INPUTS_ON_FINISH) await new ImageJobPreparer(storage).releaseInputs(record.id).catch(() => undefined);
+  };
+  // Ops data: queued jobs counted into the history buckets (OPS_HISTORY), the dashboard's reader and actions.
+  const opsHistory = env.OPS_HISTORY ? enqueueHistoryCounter(new OpsHistoryRecorder({ redis: producer, prefix }), logger) : undefined;
+  const ops = {
+    reader: new RedisOpsReader({
+      queue,
+      connection: producer,
+      prefix,
+      models: registry.entries.map((entry) => ({ id: entry.id, queue: entry.queue })),
+      batches: batchStore,
+      signedUrl: (key: string) => storage.signedUrl(key, { expiresInSeconds: 300 }),
+    }),
+    actions: new BullmqOpsActions({
+      queue,
+      connection: producer,
+      prefix,
+      logger,
+      // An operator's cancel ends a job as a caller's does: webhook, concurrency slot, inputs.
+      cancel: async (jobId: string, reason: string) => {
+        const outcome = await gateway.cancel(jobId, { reason });
+        const record = outcome === 'cancelled' ? await gateway.read(jobId) : null;
+        if (record?.status === 'cancelled') await whenCancelled(record);
+        return outcome;
+      },
+    }),
+  };
 
   // Jobs cancelled before they started never reach a worker: their event goes out, and their concurrency slot comes back, from here.
   const jobs = new ImageJobQueryService({
@@ -87,19 +130,18 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     storage,
     urlTtlSeconds: env.URL_TTL_SECONDS,
     outputRetentionHours: env.RETENTION_OUTPUT_HOURS,
-    onCancelled: async (record) => {
-      await announceCancelled(record);
-      await rateLimits.releaseJob(record.payload.owner, record.id);
-      // Its inputs would otherwise wait for the record's removal; a cancelled job never runs again.
-      if (env.RETENTION_DELETE_INPUTS_ON_FINISH) await new ImageJobPreparer(storage).releaseInputs(record.id).catch(() => undefined);
-    },
+    onCancelled: whenCancelled,
     pace,
   });
   const app = createApp({
     registry,
     requests: new ImageRequestBuilder({ registry, maxInputPixels: env.MAX_INPUT_PIXELS, resolveFile: imageFileResolver(files, storage) }),
     submissions: new ImageSubmissionService({
-      gateway,
+      // Only submissions queue image jobs: polls and cancels keep the plain gateway.
+      gateway: countingJobGateway(gateway, (requests) => {
+        metrics.enqueued(requests);
+        opsHistory?.(requests);
+      }),
       storage,
       urlTtlSeconds: env.URL_TTL_SECONDS,
       events,
@@ -114,7 +156,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     webhooks: { outbox: webhooks, urlPolicy: webhookConfig },
     files,
     batches: new BatchService({
-      store: new BatchStore({ redis: producer, prefix }),
+      store: batchStore,
       files,
       phases: new BatchPhaseQueue(batchPhases),
       completionWindowSeconds: env.BATCH_COMPLETION_WINDOW_SECONDS,
@@ -126,17 +168,18 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
       },
       storage: createStorageProbe(storage),
     },
-    metrics: {
-      syncWaiters: () => waiters.size,
-      queueJobCounts: () => queue.laneJobCounts(),
-      eventCounts: () => counters.read(),
-    },
+    metrics,
+    ops,
     apiKeys: env.API_KEYS,
     // With auth on, keys made through the admin API (on any process) are accepted beside API_KEYS.
     managedKeys: env.API_KEYS.length > 0 || env.ADMIN_KEY ? new ApiKeyService({ redis: producer, prefix }) : undefined,
     rateLimits,
     adminDashboard: env.ADMIN_KEY
-      ? { adminKey: env.ADMIN_KEY, router: createAdminDashboard([queue, batchPhases, webhooks.jobs].flatMap((jobs) => jobs.laneQueues.map(({ bull }) => bull))) }
+      ? {
+          adminKey: env.ADMIN_KEY,
+          readOnly: env.DASHBOARD_READ_ONLY,
+          router: createAdminDashboard([queue, batchPhases, webhooks.jobs].flatMap((jobs) => jobs.laneQueues.map(({ bull }) => bull))),
+        }
       : undefined,
     limits: { syncTimeoutMs: env.SYNC_TIMEOUT_MS, maxRequestBytes: env.MAX_REQUEST_BYTES },
     logger,

@@ -1,8 +1,10 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { createDashboardRouter } from '@imageforge/dashboard';
 import type { ApiDeps } from './api-deps';
 import { createAdminAuthMiddleware } from './middleware/admin-auth.middleware';
 import { createAuthMiddleware } from './middleware/auth.middleware';
 import { createErrorHandler, notFoundRoute } from './middleware/error-handler.middleware';
+import { createErrorMetricsMiddleware, createHttpMetricsMiddleware, rememberRouteBase } from './middleware/http-metrics.middleware';
 import { requestIdMiddleware } from './middleware/request-id.middleware';
 import { openaiHeadersMiddleware } from './middleware/openai-headers.middleware';
 import { createRateLimitMiddleware } from './middleware/rate-limit.middleware';
@@ -32,6 +34,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestIdMiddleware);
+  app.use(createHttpMetricsMiddleware(deps.metrics));
 
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(deps));
@@ -43,8 +46,13 @@ export function createApp(deps: ApiDeps): Express {
     if (deps.webhooks) app.use('/admin/webhooks', admin, adminWebhooksRouter(deps.webhooks.outbox));
     if (deps.managedKeys) app.use('/admin/api/keys', admin, adminKeysRouter(deps.managedKeys));
   }
+  if (deps.ops && deps.adminDashboard) {
+    const { adminKey, readOnly = false } = deps.adminDashboard;
+    app.use('/dashboard', createDashboardRouter({ reader: deps.ops.reader, actions: deps.ops.actions, adminKey, readOnly, logger: deps.logger }));
+  }
 
   const v1 = express.Router();
+  v1.use(rememberRouteBase);
   v1.use(openaiHeadersMiddleware);
   v1.use(createAuthMiddleware(deps.apiKeys, deps.managedKeys));
   v1.use(createRateLimitMiddleware(deps.rateLimits, deps.logger));
@@ -78,6 +86,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1', v1);
 
   app.use(notFoundRoute);
+  app.use(createErrorMetricsMiddleware(deps.metrics));
   app.use(createErrorHandler(deps.logger));
   return app;
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { deadlineDefaultsFromEnv, deadlineEnvShape, logEnvShape, modelEnvShape, parseEnvironment, redisEnvProblems, redisEnvShape, redisTargetFromEnv, retentionEnvProblems, retentionEnvShape, webhookEnvProblems, webhookEnvShape } from '@imageforge/env-config';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, opsHistoryEnvShape } from '@imageforge/ops';
 import { s3StorageConfigFromEnv, storageEnvProblems, storageEnvShape, type S3StorageConfig } from '@imageforge/storage';
 import { DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRIES, webhookConfigFromEnv, type WebhookConfig } from '@imageforge/webhooks';
 
@@ -27,6 +28,14 @@ export const WorkerEnvSchema = z.object({
    */
   WORKER_CONCURRENCY: positiveInt.max(1000).default(2),
   /**
+   * How long an idle device holds the first generation of a batchable engine (onnx) for more that
+   * can share its UNet pass (same model, size, steps, guidance), up to the engine's `maxBatch`
+   * images; a device freed by a run takes what already waits without waiting. 0 turns batching off.
+   * Batches fill only when WORKER_CONCURRENCY is at least `maxBatch` (+1 to keep pipelining); edits and
+   * variations run alone, and a worker with one slot never batches. Default 5.
+   */
+  BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  /**
    * Least share of a queue's slots the batch lane gets while it has work, however many sync
    * calls wait; when nothing else waits it may take every slot. Default 0.1.
    */
@@ -48,6 +57,19 @@ export const WorkerEnvSchema = z.object({
   WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).max(100).default(2),
   /** On SIGTERM/SIGINT, how long running jobs may take to finish before they are handed back. */
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  /**
+   * How often this worker writes its heartbeat (state, current jobs, engines) for the ops dashboard;
+   * it reads as lost after three intervals without one. Default 5000.
+   */
+  WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
+  ...opsHistoryEnvShape,
+  /**
+   * Port of this worker's own Prometheus `/metrics` (job outcomes, run and queue-wait histograms,
+   * GPU-seconds); unset: not served; 0: a free port, logged at start.
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** Address the worker's `/metrics` listens on. Default 127.0.0.1: set 0.0.0.0 for a Prometheus on another host. */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ...modelEnvShape,
   ...storageEnvShape,
   /** Shown in logs and in Redis CLIENT LIST (bull-board's worker list). Default: <host>-<pid>. */
@@ -101,8 +123,19 @@ export interface WorkerConfig {
     stalledIntervalMs: number | undefined;
     maxStalledCount: number;
     shutdownTimeoutMs: number;
+    /** BATCH_WINDOW_MS: 0, no batching. */
+    batchWindowMs: number;
   };
   models: { registryPath: string | undefined; maxInputPixels: number };
+  /** Heartbeats for the ops dashboard, and whether settled jobs are written to its history (OPS_HISTORY). */
+  ops: { heartbeatIntervalMs: number; history: boolean };
+  /** The worker's own `/metrics`; `port` undefined: not served, 0: any free port. */
+  metrics: { port: number | undefined; host: string };
+  /**
+   * The environment as given, for variables a registry entry names rather than this schema
+   * (an `openai-upstream` engine's `apiKeyEnv`): the registry chooses them, so they cannot be declared here.
+   */
+  engineEnv: Readonly<Record<string, string | undefined>>;
   /** How stream previews are encoded; absent fields follow the final image. */
   previews: { maxSide?: number; compression?: number };
   storage: WorkerStorageConfig;
@@ -139,8 +172,12 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Work
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
       shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
+      batchWindowMs: e.BATCH_WINDOW_MS,
     },
     models: { registryPath: e.MODEL_REGISTRY_PATH, maxInputPixels: e.MAX_INPUT_PIXELS },
+    ops: { heartbeatIntervalMs: e.WORKER_HEARTBEAT_INTERVAL_MS, history: e.OPS_HISTORY },
+    metrics: { port: e.WORKER_METRICS_PORT, host: e.WORKER_METRICS_HOST },
+    engineEnv: { ...env },
     previews: {
       ...(e.STREAM_PREVIEW_MAX_SIDE !== undefined ? { maxSide: e.STREAM_PREVIEW_MAX_SIDE } : {}),
       ...(e.STREAM_PREVIEW_COMPRESSION !== undefined ? { compression: e.STREAM_PREVIEW_COMPRESSION } : {}),

@@ -4,9 +4,10 @@ import { loadModelRegistry, type ModelRegistry } from '@imageforge/contracts';
 import { batchLineTally, BatchPhaseQueue, BatchStore, createBatchJobHandlers } from '@imageforge/batches';
 import { FileService, imageFileResolver } from '@imageforge/files';
 import { ImageJobPreparer, ImageRequestBuilder } from '@imageforge/image-service';
-import { createImageJobHandlers, EngineSet } from '@imageforge/image-pipeline';
+import { createEngine, createImageJobHandlers, EngineSet } from '@imageforge/image-pipeline';
 import {
   BATCH_QUEUE,
+  JOB_LANES,
   batchJobCatalog,
   composeSettledHooks,
   imageJobCatalog,
@@ -19,11 +20,13 @@ import {
   type JobHandlers,
 } from '@imageforge/jobs';
 import { createMaintenanceJobHandlers } from '@imageforge/maintenance';
+import { countingJobGateway, createWorkerMetrics, enqueueHistoryCounter, laneDepthSampler, opsHistoryHook, OpsHistoryRecorder, WorkerHeartbeatPublisher } from '@imageforge/ops';
 import { BullmqJobGateway, createJobWorker, deadlineEndingCounter, RedisEventCounters, RedisLease, RedisPaceBook, createLaneWorkers, createRedisConnection, JobQueue, laneQueueName, type JobWorkerOptions, type RedisClient, type WorkerHandle, type WorkerJobEvent } from '@imageforge/queue';
 import { createObjectStorage, LocalObjectStorage, type ObjectStorage } from '@imageforge/storage';
 import { jobSlotReleaseHook } from '@imageforge/tenancy';
 import { createWebhookDeliveryHandlers, imageJobWebhookHook, webhookBackoffStrategy, WebhookOutbox } from '@imageforge/webhooks';
 import type { WorkerConfig, WorkerStorageConfig } from './worker-config';
+import { startMetricsServer, type MetricsServer } from './metrics-server';
 
 export interface StartWorkerOptions {
   /** Default: a pino logger at `config.log.level`. */
@@ -34,6 +37,8 @@ export interface RunningWorker {
   /** Image queues this process consumes. */
   readonly queues: readonly string[];
   readonly engines: EngineSet;
+  /** Where this worker serves its Prometheus metrics (WORKER_METRICS_PORT); undefined: not served. */
+  readonly metricsUrl: string | undefined;
   /**
    * Stops taking jobs, lets running ones finish within `config.worker.shutdownTimeoutMs`
    * (past it they are handed back to the queue), then closes engines, storage and connections.
@@ -57,7 +62,10 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   const registry = loadModelRegistry(config.models.registryPath);
   const queues = servedQueues(registry, config.queues);
   const storage = buildStorage(config.storage);
-  const engines = EngineSet.forQueues(registry, queues);
+  const engines = EngineSet.forQueues(registry, queues, (engine) => createEngine(engine, { env: config.engineEnv }), {
+    // With one slot no second generation can be waiting to join.
+    batchWindowMs: config.worker.concurrency > 1 ? config.worker.batchWindowMs : 0,
+  });
   const connections: RedisClient[] = [];
   const workers: WorkerHandle[] = [];
   let lookups: JobQueue<typeof imageJobCatalog> | undefined;
@@ -65,6 +73,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   let webhooks: WebhookOutbox | undefined;
   let batchPhases: JobQueue<typeof batchJobCatalog> | undefined;
   let lineJobs: JobQueue<typeof imageJobCatalog> | undefined;
+  // Observed in memory whether or not served: no Redis write per observation.
+  const metrics = createWorkerMetrics();
+  let metricsServer: MetricsServer | undefined;
 
   const connect = (name: string): RedisClient => {
     const connection = createRedisConnection(config.redis, { role: 'consumer', connectionName: `imageforge:worker:${config.worker.name}:${name}` });
@@ -72,6 +83,27 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     connections.push(connection);
     return connection;
   };
+
+  // Ops data: the heartbeat (written from the start, `loading` until engines are up) and, with OPS_HISTORY, the history buckets.
+  const opsConnection = connect('ops');
+  const opsHistory = config.ops.history ? new OpsHistoryRecorder({ redis: opsConnection, prefix: config.queuePrefix }) : undefined;
+  const countLineJobs = opsHistory ? enqueueHistoryCounter(opsHistory, logger) : undefined;
+  // Lane depths ride on the heartbeat once the lookups queue exists.
+  let sampleDepths: (() => Promise<void>) | undefined;
+  const heartbeat = new WorkerHeartbeatPublisher({
+    redis: opsConnection,
+    prefix: config.queuePrefix,
+    name: config.worker.name,
+    queues,
+    lanes: [...JOB_LANES],
+    intervalMs: config.ops.heartbeatIntervalMs,
+    logger,
+    onBeat: async () => {
+      await sampleDepths?.();
+    },
+  });
+  const engineList = () =>
+    engines.describe().flatMap((entry) => entry.models.map((model) => ({ model, kind: entry.config.kind, device: entry.description?.device ?? 'loading' })));
 
   const workerSettings = {
     prefix: config.queuePrefix,
@@ -104,8 +136,11 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   };
 
   const shutdown = async () => {
+    await heartbeat.drain();
     await Promise.all(workers.map((worker) => worker.close(config.worker.shutdownTimeoutMs)));
+    await heartbeat.close();
     await engines.closeAll().catch((error) => logger.error({ err: error }, 'closing engines failed'));
+    await metricsServer?.close();
     await Promise.all([lookups?.close(), maintenance?.close(), webhooks?.close(), batchPhases?.close(), lineJobs?.close()].map((closing) => closing?.catch(() => undefined)));
     // QUIT waits for a reconnect while Redis is down (consumers retry forever): give it a second.
     await Promise.all(
@@ -119,13 +154,18 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   };
 
   try {
+    heartbeat.setEngines(engineList());
+    await heartbeat.start();
     await engines.loadAll();
+    heartbeat.setEngines(engineList());
+    heartbeat.ready();
     for (const entry of engines.describe()) {
-      logger.info({ models: entry.models, engine: entry.config, loaded: entry.description }, 'engine loaded');
+      logger.info({ models: entry.models, engine: entry.config, loaded: entry.description, seconds: entry.loadSeconds }, 'engine loaded');
+      if (entry.loadSeconds !== null) metrics.engineLoaded(entry.config.kind, entry.loadSeconds);
     }
     await storage.ping().catch((error) => logger.warn({ err: error, storage: storage.kind }, 'storage is not reachable yet; jobs will retry until it is'));
     const pace = new RedisPaceBook({ redis: connect('pace'), prefix: config.queuePrefix });
-    const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels, pace, previews: config.previews });
+    const imageHandlers = createImageJobHandlers({ storage, engines, maxInputPixels: config.models.maxInputPixels, pace, previews: config.previews, onRunTimed: metrics.runTimed });
     // Emitted in the step that settles a job, before BullMQ records it: a crash re-runs both.
     webhooks = new WebhookOutbox({ connection: connect('webhooks-outbox'), prefix: config.queuePrefix, config: config.webhooks, logger });
     const batchConnection = connect('batches');
@@ -139,6 +179,8 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       jobSlotReleaseHook({ redis: batchConnection, prefix: config.queuePrefix }),
       // Expired and deadline-exceeded endings, counted for every API's GET /metrics.
       deadlineEndingCounter(new RedisEventCounters({ redis: batchConnection, prefix: config.queuePrefix })),
+      metrics.imageSettled,
+      opsHistory ? opsHistoryHook({ history: opsHistory, tracker: heartbeat.tracker, logger }) : undefined,
     );
     const inputs = new ImageJobPreparer(storage);
     const releaseInputs = async ({ jobId }: { jobId: string }) => {
@@ -156,12 +198,17 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         minShares: config.worker.minShares,
         ...workerSettings,
         logger: logger.child({ queue: queueName }),
-        onJobEvent: (event, lane) => logJobEvent(logger, laneQueueName(queueName, lane), event),
+        onJobEvent: (event, lane) => {
+          logJobEvent(logger, laneQueueName(queueName, lane), event);
+          metrics.jobEvent(queueName, lane, event);
+          heartbeat.tracker.onJobEvent(queueName, lane, event);
+        },
         onSettled: imageSettled,
         // After the record, not in the settled hook: a job that crashed before BullMQ recorded it runs again and needs them.
         ...(config.retention.deleteInputsOnFinish ? { onRecorded: releaseInputs } : {}),
       });
       workers.push(...lanes.handles);
+      for (const { worker, lane } of lanes.handles) worker.on('stalled', () => metrics.stalled(queueName, lane));
     }
 
     // Batch phases: any worker validates, expands and finalizes any batch, whatever models it serves.
@@ -173,7 +220,10 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       storage,
       requests: new ImageRequestBuilder({ registry, maxInputPixels: config.models.maxInputPixels, resolveFile: imageFileResolver(files, storage) }),
       preparer: new ImageJobPreparer(storage, Date.now, config.deadlines),
-      lineJobs: new BullmqJobGateway({ queue: lineJobs, connection: batchConnection }),
+      lineJobs: countingJobGateway(new BullmqJobGateway({ queue: lineJobs, connection: batchConnection }), (requests) => {
+        metrics.enqueued(requests);
+        countLineJobs?.(requests);
+      }),
       phases,
       events: webhooks,
       chunkSize: config.batches.chunkSize,
@@ -183,6 +233,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     // The sweep asks about every queue of the registry, not only those served here.
     const shared = connect('maintenance');
     lookups = new JobQueue({ catalog: imageJobCatalog, connection: shared, queueNames: registry.queues(), prefix: config.queuePrefix });
+    if (opsHistory) sampleDepths = laneDepthSampler(lookups, queues, opsHistory);
     const maintenanceHandlers = createMaintenanceJobHandlers({
       storage,
       existingJobIds: (ids) => lookups!.existingJobIds(ids),
@@ -193,7 +244,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     });
     await startQueueWorker(maintenanceJobCatalog, maintenanceHandlers, MAINTENANCE_QUEUE, 1);
     const { retryScheduleMs, concurrency: deliveryConcurrency } = config.webhookDelivery;
-    const deliveryHandlers = createWebhookDeliveryHandlers({ config: config.webhooks, log: webhooks.log, retryScheduleMs, logger: logger.child({ queue: WEBHOOKS_QUEUE }) });
+    const deliveryHandlers = createWebhookDeliveryHandlers({ config: config.webhooks, log: webhooks.log, retryScheduleMs, logger: logger.child({ queue: WEBHOOKS_QUEUE }), onAttempt: metrics.webhookAttempt });
     await startQueueWorker(webhookJobCatalog, deliveryHandlers, WEBHOOKS_QUEUE, deliveryConcurrency, { backoffStrategy: webhookBackoffStrategy(retryScheduleMs) });
     if (config.retention.sweepIntervalMs > 0) {
       maintenance = new JobQueue({ catalog: maintenanceJobCatalog, connection: shared, queueNames: [MAINTENANCE_QUEUE], lanes: ['interactive'], prefix: config.queuePrefix });
@@ -212,6 +263,10 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         payload: { pageSize: 500 },
       });
     }
+    if (config.metrics.port !== undefined) {
+      metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
+      logger.info({ url: metricsServer.url }, 'worker metrics listening');
+    }
   } catch (error) {
     await shutdown().catch(() => undefined);
     throw error;
@@ -225,6 +280,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
   return {
     queues,
     engines,
+    metricsUrl: metricsServer?.url,
     close: () => (closing ??= shutdown().then(() => logger.info({ worker: config.worker.name }, 'worker stopped'))),
   };
 }

@@ -160,6 +160,10 @@ export function useImageStack(options: ImageStackOptions = {}) {
       return dir;
     },
     startWorker: startWorkerProcess,
+    /** The running worker's own /metrics (set `WORKER_METRICS_PORT` in workerEnv); undefined when not served. */
+    get workerMetricsUrl(): string | undefined {
+      return worker?.metricsUrl;
+    },
     /** A second (third, …) API process sharing this stack's Redis and storage, closed with the stack. */
     async startAnotherApi(extraEnv: Record<string, string> = {}): Promise<{ url: string }> {
       const extra = await startApiProcess(extraEnv);

@@ -28,9 +28,11 @@ local f = redis.call('HMGET', KEYS[1], 'completed', 'failed', 'cancelled', 'tota
 local settled = (tonumber(f[1]) or 0) + (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0)
 return {fresh, settled, tonumber(f[4]) or 0, f[5] or '0', f[6] or ''}`;
 
+/** KEYS[4] counts batches per status, moved in the same scripts that set a status, so it never drifts. */
 const CREATE_SCRIPT = `
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
+redis.call('HINCRBY', KEYS[4], redis.call('HGET', KEYS[1], 'status'), 1)
 return 1`;
 
 /** Sets fields only while the status is one of ARGV[2..n]; ARGV[1] is the field count. */
@@ -41,6 +43,11 @@ local n = tonumber(ARGV[1])
 for i = n * 2 + 2, #ARGV, 1 do
   if ARGV[i] == status then
     redis.call('HSET', KEYS[1], unpack(ARGV, 2, n * 2 + 1))
+    local now = redis.call('HGET', KEYS[1], 'status')
+    if now ~= status then
+      redis.call('HINCRBY', KEYS[2], status, -1)
+      redis.call('HINCRBY', KEYS[2], now, 1)
+    end
     return 1
   end
 end
@@ -79,10 +86,20 @@ export class BatchStore {
     return `${this.base}:owner:${owner}`;
   }
 
+  private statusCountsKey(): string {
+    return `${this.base}:status-counts`;
+  }
+
+  /** Batches per status over the whole deployment (those created since the counts were kept). */
+  async countByStatus(): Promise<Partial<Record<BatchStatus, number>>> {
+    const counts = await this.redis.hgetall(this.statusCountsKey());
+    return Object.fromEntries(Object.entries(counts).map(([status, count]) => [status, Number(count)])) as Partial<Record<BatchStatus, number>>;
+  }
+
   /** Listed by a sequence number rather than the creation second, so batches made in one second keep their order. */
   async create(record: BatchRecord): Promise<void> {
     const fields = Object.entries(encodeBatch(record)).flat();
-    await this.redis.eval(CREATE_SCRIPT, 3, this.batchKey(record.id), this.ownerKey(record.owner), `${this.base}:sequence`, record.id, ...fields);
+    await this.redis.eval(CREATE_SCRIPT, 4, this.batchKey(record.id), this.ownerKey(record.owner), `${this.base}:sequence`, this.statusCountsKey(), record.id, ...fields);
   }
 
   async get(id: string): Promise<BatchRecord | null> {
@@ -114,7 +131,7 @@ export class BatchStore {
   async transition(id: string, from: readonly BatchStatus[], fields: Partial<BatchRecord>): Promise<boolean> {
     const encoded = Object.entries(encodeBatch(fields));
     const args = [String(encoded.length), ...encoded.flat(), ...from];
-    return (await this.redis.eval(TRANSITION_SCRIPT, 1, this.batchKey(id), ...args)) === 1;
+    return (await this.redis.eval(TRANSITION_SCRIPT, 2, this.batchKey(id), this.statusCountsKey(), ...args)) === 1;
   }
 
   /** Writes fields whatever the status (checkpoints, file ids). */

@@ -62,6 +62,21 @@ describe(BatchStore.name, () => {
     await expect(store.transition(newBatchId(), ['validating'], { status: 'failed' })).resolves.toBe(false);
   });
 
+  it('keeps a count per status that moves with every create and transition, and only with them', async () => {
+    const counting = new BatchStore({ redis: connection, prefix: `counts${Date.now()}` });
+    const [a, b] = [record({ status: 'validating' }), record({ status: 'validating' })];
+    await counting.create(a);
+    await counting.create(b);
+    expect(await counting.countByStatus()).toEqual({ validating: 2 });
+    await counting.transition(a.id, ['validating'], { status: 'in_progress' });
+    // A refused transition and one that sets the same status again move nothing.
+    await counting.transition(a.id, ['validating'], { status: 'failed' });
+    await counting.transition(b.id, ['validating'], { inProgressAt: 7 });
+    await counting.transition(a.id, ['in_progress'], { status: 'finalizing' });
+    await counting.transition(a.id, ['finalizing'], { status: 'completed' });
+    expect(await counting.countByStatus()).toMatchObject({ validating: 1, in_progress: 0, finalizing: 0, completed: 1 });
+  });
+
   it('lists an owner\'s batches newest first, a page at a time', async () => {
     const owner = `lister-${Date.now()}`;
     const made = [];

@@ -1,4 +1,4 @@
-import type { NormalizedImageParams } from '@imageforge/contracts';
+import { isApiError, type NormalizedImageParams } from '@imageforge/contracts';
 import {
   estimateImageTokenUsage,
   throwIfAborted,
@@ -8,7 +8,7 @@ import {
   type ImageEngine,
   type RawImage,
 } from '@imageforge/engine-core';
-import type { ImageJobCatalog, ImageJobResult, JobContext, JobHandlers, PaceBook } from '@imageforge/jobs';
+import { ApiErrorJobFailure, type ImageJobCatalog, type ImageJobPayload, type ImageJobResult, type JobContext, type JobHandlers, type JobLane, type PaceBook } from '@imageforge/jobs';
 import type { ObjectStorage } from '@imageforge/storage';
 import { seedForJob } from './job-seed';
 import { createProgressReporter } from './progress-reporter';
@@ -32,6 +32,16 @@ export interface ImageJobHandlersOptions {
   pace?: PaceBook;
   /** Size and quality of stream previews. Default: those of the final image. */
   previews?: PreviewEncoding;
+  /** Told where each successful run spent its time (the worker's metrics). */
+  onRunTimed?: (run: ImageRunTiming) => void;
+}
+
+/** Seconds one run spent in the engine and storing its outputs. */
+export interface ImageRunTiming {
+  model: string;
+  lane: JobLane;
+  engineSeconds: number;
+  storeSeconds: number;
 }
 
 interface PreparedRun {
@@ -55,7 +65,8 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
   const readInput = (key: string, params: NormalizedImageParams) =>
     readInputImage(storage, key, { maxPixels: maxInputPixels, width: params.width, height: params.height });
 
-  async function execute(params: NormalizedImageParams, context: JobContext, prepare: () => Promise<PreparedRun>): Promise<ImageJobResult> {
+  async function execute(payload: ImageJobPayload, context: JobContext, prepare: () => Promise<PreparedRun>): Promise<ImageJobResult> {
+    const { params } = payload;
     const began = clock();
     const engine = engines.forModel(params.model);
     throwIfAborted(context.signal);
@@ -67,7 +78,8 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
     // the callback, which only queues the work). Only the key reaches Redis; a stream reads the
     // bytes back from storage. A lost preview is not worth failing the image over.
     let previewsStored = Promise.resolve();
-    const result = await run.infer(engine, commonRequest(params, context.jobId), {
+    const inferring = performance.now();
+    const result = await inferOrForward(run.infer(engine, commonRequest(params, context.jobId), {
       signal: context.signal,
       onProgress: progress.onEngineProgress,
       ...(wantsPreviews
@@ -80,10 +92,13 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
             },
           }
         : {}),
-    });
+    }));
+    const engineSeconds = (performance.now() - inferring) / 1000;
     await assertEngineOutput(result.images, params);
+    const storing = performance.now();
     // Every partial is announced before the job can complete, so a stream sees them first.
     const [images] = await Promise.all([storeOutputImages(storage, context.jobId, result.images, params), previewsStored]);
+    options.onRunTimed?.({ model: params.model, lane: payload.lane ?? 'interactive', engineSeconds, storeSeconds: (performance.now() - storing) / 1000 });
     await progress.finish();
     // Reading inputs and storing outputs count: they hold the slot as long as the engine does.
     await options.pace?.record(params.model, (clock() - began) / 1000 / Math.max(1, params.n));
@@ -97,14 +112,14 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
 
   return {
     'image.generate': (payload, context) =>
-      execute(payload.params, context, async () => ({
+      execute(payload, context, async () => ({
         prompt: payload.prompt,
         inputImages: [],
         infer: (engine, common, runOptions) => engine.generate({ ...common, prompt: payload.prompt }, runOptions),
       })),
 
     'image.edit': (payload, context) =>
-      execute(payload.params, context, async () => {
+      execute(payload, context, async () => {
         const [images, mask] = await Promise.all([
           Promise.all(payload.imageKeys.map((key) => readInput(key, payload.params))),
           payload.maskKey === undefined ? undefined : readInput(payload.maskKey, payload.params),
@@ -118,7 +133,7 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
       }),
 
     'image.variation': (payload, context) =>
-      execute(payload.params, context, async () => {
+      execute(payload, context, async () => {
         const image = await readInput(payload.imageKey, payload.params);
         return {
           prompt: undefined,
@@ -127,6 +142,20 @@ export function createImageJobHandlers(options: ImageJobHandlersOptions): JobHan
         };
       }),
   };
+}
+
+/**
+ * An engine throws an ApiError for an answer its caller should get as it is (an upstream's
+ * 4xx): the job fails for good carrying that error, since running it again asks the same.
+ */
+async function inferOrForward(running: Promise<EngineResult>): Promise<EngineResult> {
+  try {
+    return await running;
+  } catch (error) {
+    if (!isApiError(error)) throw error;
+    const { message, type, param, code } = error.toBody().error;
+    throw new ApiErrorJobFailure({ status: error.status, type, message, param, code });
+  }
 }
 
 function commonRequest(params: NormalizedImageParams, jobId: string): EngineCommonRequest {
@@ -141,6 +170,9 @@ function commonRequest(params: NormalizedImageParams, jobId: string): EngineComm
     seed: seedForJob(jobId, params.seed),
     output: { format: params.outputFormat, ...(params.outputCompression !== undefined ? { compression: params.outputCompression } : {}) },
     ...(params.stream && params.partialImages ? { partialImages: params.partialImages } : {}),
+    ...(params.moderation ? { moderation: params.moderation } : {}),
+    ...(params.inputFidelity ? { inputFidelity: params.inputFidelity } : {}),
+    ...(params.user !== undefined ? { user: params.user } : {}),
   };
 }
 

@@ -30,8 +30,19 @@ export class PermanentJobError extends Error {
 
 /** A job that reached its outcome in this worker: succeeded, failed for the last time, or cancelled. */
 export type SettledJob<C extends JobCatalog> = {
-  [N in JobName<C>]: { jobId: string; name: N; queue: string; payload: JobPayload<C, N>; outcome: JobOutcome<JobResult<C, N>> };
+  [N in JobName<C>]: { jobId: string; name: N; queue: string; payload: JobPayload<C, N>; outcome: JobOutcome<JobResult<C, N>>; timing?: SettledJobTiming };
 }[JobName<C>];
+
+/** When a settled job moved, in unix milliseconds, for metrics (queue wait, run time). */
+export interface SettledJobTiming {
+  /** BullMQ's job timestamp: when it was queued (or its delay began). */
+  queuedAt: number;
+  /** When a worker took it off its lane (BullMQ's processedOn). */
+  takenAt?: number;
+  /** When it got its slot and the handler began; absent for a job that never ran (cancelled or expired first). */
+  startedAt?: number;
+  settledAt: number;
+}
 
 /**
  * Runs before the worker lets BullMQ record the outcome, so what it writes (a batch's

@@ -77,8 +77,10 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
     const name: JobName<C> = job.name;
     const payload = parseJobPayload(deps.catalog, name, job.data);
     if (!payload.success) throw new UnrecoverableError(payload.message);
+    let ranAt: number | undefined;
     const settle = async (outcome: JobOutcome<unknown>) => {
-      const settled = { jobId, name, queue: deps.queueName, payload: payload.data, outcome } as SettledJob<C>;
+      const timing = { queuedAt: job.timestamp, ...(job.processedOn ? { takenAt: job.processedOn } : {}), ...(ranAt !== undefined ? { startedAt: ranAt } : {}), settledAt: Date.now() };
+      const settled = { jobId, name, queue: deps.queueName, payload: payload.data, outcome, timing } as SettledJob<C>;
       await deps.onSettled?.(settled);
       deps.settledBeforeRecord?.(job, settled);
     };
@@ -131,6 +133,7 @@ export function createJobProcessor<C extends JobCatalog>(deps: ProcessorDeps<C>)
       let raw: unknown;
       const timer = deadline?.runMs !== undefined ? setTimeout(() => overrun.abort(ABORT_REASON_DEADLINE), deadline.runMs) : undefined;
       try {
+        ranAt = startedAt;
         deps.onJobEvent({ type: 'started', ...base });
         raw = await handler(payload.data, context);
       } finally {

@@ -19,7 +19,12 @@ export interface WebhookDeliveryDeps {
   logger?: QueueLogger;
   now?: () => number;
   random?: () => number;
+  /** Told how each attempt ended (the worker's metrics). */
+  onAttempt?: (outcome: WebhookAttemptOutcome) => void;
 }
+
+/** How one delivery attempt ended: `failed` and `disabled` are for good, `retrying` waits for the next attempt. */
+export type WebhookAttemptOutcome = 'delivered' | 'retrying' | 'failed' | 'disabled';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -40,8 +45,10 @@ async function deliver(
   const logger = deps.logger ?? silentLogger;
   const id = context.jobId;
   const key = targetKey(payload.target);
+  const ended = (outcome: WebhookAttemptOutcome) => deps.onAttempt?.(outcome);
   const fail = async (state: 'failed' | 'disabled', message: string): Promise<never> => {
     await deps.log.update(id, { state, lastError: message }, now());
+    ended(state);
     throw new PermanentJobError(message);
   };
 
@@ -69,25 +76,30 @@ async function deliver(
 
   if (response.kind === 'response' && response.status >= 200 && response.status < 300) {
     await deps.log.update(id, { state: 'delivered', attempt }, now());
+    ended('delivered');
     return { status: response.status, attempt: context.attempt, deliveredAt: now() };
   }
   if (response.kind === 'response' && response.status === 410) {
     await deps.log.disable(key, `answered 410 to delivery ${id}`, now());
     logger.warn({ delivery: id, target: key }, 'webhook target answered 410 Gone; disabled, later events skip it');
     await deps.log.update(id, { state: 'disabled', attempt, lastError: attempt.error! }, now());
+    ended('disabled');
     throw new PermanentJobError(attempt.error);
   }
   if (response.kind === 'refused') {
     await deps.log.update(id, { state: 'failed', attempt, lastError: attempt.error! }, now());
+    ended('failed');
     throw new PermanentJobError(attempt.error);
   }
   const retryAfterMs = response.kind === 'response' ? parseRetryAfter(response.headers['retry-after'], now()) : undefined;
   const delayMs = retryDelayMs(schedule, context.attempt, retryAfterMs, deps.random);
   if (delayMs === undefined) {
     await deps.log.update(id, { state: 'failed', attempt, lastError: `${attempt.error!}; no attempts left` }, now());
+    ended('failed');
     throw new PermanentJobError(`${attempt.error!} (attempt ${context.attempt}, the last)`);
   }
   await deps.log.update(id, { state: 'pending', attempt, lastError: attempt.error!, nextAttemptAt: now() + delayMs }, now());
+  ended('retrying');
   throw new WebhookRetryError(attempt.error!, delayMs);
 }
 
