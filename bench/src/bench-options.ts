@@ -1,5 +1,5 @@
 /** What a plain `pnpm bench` runs, and what a published run must include. */
-export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'gpu', 'ops'] as const;
+export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'gpu', 'ops', 'batching'] as const;
 /** Suites that run only when named with --only: long fault-injection runs. */
 export const OPT_IN_SUITES = ['chaos'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number] | (typeof OPT_IN_SUITES)[number];

@@ -2,6 +2,7 @@ import type { BatchResult } from './suites/batch-suite';
 import type { ChaosResult } from './suites/chaos-suite';
 import type { LimitsResult } from './suites/limits-suite';
 import type { GpuResult } from './suites/gpu-suite';
+import type { BatchingResult } from './suites/batching-suite';
 import type { OpsCostResult } from './suites/ops-cost-suite';
 import type { StreamingResult } from './suites/streaming-suite';
 import type { OnnxStepOverheadResult } from './suites/onnx-suite';
@@ -107,6 +108,7 @@ export interface BenchResults {
   limits?: SuiteOutcome<LimitsResult>;
   streaming?: SuiteOutcome<StreamingResult>;
   gpu?: SuiteOutcome<GpuResult>;
+  batching?: SuiteOutcome<BatchingResult>;
   ops?: SuiteOutcome<OpsCostResult>;
   goals: GoalVerdict[];
 }

@@ -12,6 +12,7 @@ import { runBatchSuite } from './suites/batch-suite';
 import { runChaosSuite } from './suites/chaos-suite';
 import { runBaselineSuite } from './suites/baseline-suite';
 import { runGpuSuite } from './suites/gpu-suite';
+import { runBatchingSuite } from './suites/batching-suite';
 import { runLimitsSuite } from './suites/limits-suite';
 import { runLongJobsSuite } from './suites/long-jobs-suite';
 import { runMemorySuite } from './suites/memory-suite';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     limits: runLimitsSuite,
     streaming: runStreamingSuite,
     gpu: runGpuSuite,
+    batching: runBatchingSuite,
     ops: runOpsCostSuite,
   };
   const partial: Omit<BenchResults, 'goals' | 'finishedAt'> = {

@@ -53,7 +53,7 @@ describe(parseBenchOptions.name, () => {
 
   it('runs every suite at full size by default', () => {
     const options = parseBenchOptions([]);
-    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'gpu', 'ops']);
+    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'gpu', 'ops', 'batching']);
     expect(options.sizes.batchLines).toBe(50_000);
     expect(options.sizes.backlogJobs).toBe(10_000);
     expect(options.sizes.memoryJobs).toBe(20_000);

@@ -22,11 +22,19 @@ export const GOALS = {
   opsCostPercent: 5,
   /** Share of wall time a pipelined worker's device is busy with a full queue. */
   deviceBusyShare: 0.9,
+  /** Images per second with batching on over off, narrow conv UNet (per-call cost dominates). */
+  batchingNarrowSpeedup: 1.3,
+  /** The same on the wide UNet, where compute dominates: no slower, within run-to-run noise. */
+  batchingWideSpeedup: 0.95,
+  /** UNet calls per image-step with batching on, as a multiple of 1/maxBatch (full batches). */
+  batchingCallsSlack: 1.25,
+  /** The worker with batching on, through the API, over a standalone loop of the same engine calls at batch 1. */
+  batchingVsStandalone: 0.9,
 } as const;
 
 /** Evaluates every goal that the measured suites allow; the rest say why not. */
 export function evaluateGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
-  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...previewGoals(results), gpuGoal(results), ...batchGoals(results), limitsGoal(results), opsCostGoal(results), ...chaosGoals(results)];
+  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...previewGoals(results), gpuGoal(results), ...batchingGoals(results), ...batchGoals(results), limitsGoal(results), opsCostGoal(results), ...chaosGoals(results)];
 }
 
 function limitsGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
@@ -119,6 +127,43 @@ function gpuGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
     measured: `${formatNumber(pipelined.deviceBusyShare * 100, 1)}% busy, ${formatNumber(pipelined.imagesPerSecond, 1)} vs ${formatNumber(serial.imagesPerSecond, 1)} images/s serial (${formatNumber(serial.deviceBusyShare * 100, 1)}% busy)`,
     holds: pipelined.deviceBusyShare >= GOALS.deviceBusyShare,
   };
+}
+
+function batchingGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
+  const batching = results.batching;
+  const goals = [
+    `Dynamic batching: UNet calls per image-step ≤ ${GOALS.batchingCallsSlack}/maxBatch with 16 clients`,
+    `Dynamic batching: narrow UNet images/s ≥ ${GOALS.batchingNarrowSpeedup}× with batching on`,
+    `Dynamic batching: wide UNet no slower with batching on (≥ ${GOALS.batchingWideSpeedup}×)`,
+    `Dynamic batching: worker through the API ≥ ${GOALS.batchingVsStandalone * 100}% of a standalone loop at batch 1`,
+  ];
+  if (batching?.status !== 'measured') return goals.map((goal) => ({ goal, measured: batching?.status === 'not measured' ? batching.reason : 'suite not run', holds: 'not measured' as const }));
+  const narrow = batching.summary[0]!;
+  const wide = batching.summary[batching.summary.length - 1]!;
+  const worstCalls = Math.max(...batching.summary.map((row) => row.unetCallsPerImageStepOn));
+  const worstShare = Math.min(...batching.summary.map((row) => row.onVsStandalone));
+  return [
+    {
+      goal: goals[0]!,
+      measured: batching.summary.map((row) => `width ${row.width}: ${formatNumber(row.unetCallsPerImageStepOn, 2)} (off ${formatNumber(row.unetCallsPerImageStepOff, 2)})`).join(', '),
+      holds: worstCalls <= GOALS.batchingCallsSlack / batching.maxBatch,
+    },
+    {
+      goal: goals[1]!,
+      measured: `${formatNumber(narrow.imagesPerSecondOn, 2)} vs ${formatNumber(narrow.imagesPerSecondOff, 2)} images/s (${formatNumber(narrow.speedup, 2)}×, width ${narrow.width})`,
+      holds: narrow.speedup >= GOALS.batchingNarrowSpeedup,
+    },
+    {
+      goal: goals[2]!,
+      measured: `${formatNumber(wide.imagesPerSecondOn, 2)} vs ${formatNumber(wide.imagesPerSecondOff, 2)} images/s (${formatNumber(wide.speedup, 2)}×, width ${wide.width})`,
+      holds: wide.speedup >= GOALS.batchingWideSpeedup,
+    },
+    {
+      goal: goals[3]!,
+      measured: batching.summary.map((row) => `width ${row.width}: ${formatNumber(row.onVsStandalone * 100, 1)}% (${formatNumber(row.imagesPerSecondOn, 2)} vs ${formatNumber(row.standaloneImagesPerSecond, 2)} images/s)`).join(', '),
+      holds: worstShare >= GOALS.batchingVsStandalone,
+    },
+  ];
 }
 
 function previewGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {

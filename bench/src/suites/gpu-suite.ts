@@ -3,6 +3,7 @@ import { createS3Bucket, S3RVER_CREDENTIALS, S3RVER_REGION, startS3Server } from
 import { parseWorkerConfig } from '@imageforge/worker/src/worker-config';
 import { startWorker } from '@imageforge/worker/src/worker-runtime';
 import { prepareServiceEnv } from '../stack/app-stack';
+import { waitForApiReady } from '../stack/api-ready';
 import { ServiceProcess } from '../stack/service-process';
 import { stopOnInterrupt, withRedis, type SuiteContext } from './suite-context';
 
@@ -65,7 +66,7 @@ export async function runGpuSuite(context: SuiteContext): Promise<GpuResult> {
       // Async jobs go to the async lane's own queue, `<prefix>:{images-async}`.
       const lane = new Queue('images-async', { connection: { url: redis.url }, prefix: 'bull:{images-async}' });
       try {
-        await waitForApi(baseUrl);
+        await waitForApiReady(baseUrl);
         const runs: PipelineRun[] = [];
         for (let round = 1; round <= rounds; round += 1) {
           for (const slots of SLOTS) {
@@ -96,17 +97,6 @@ export async function runGpuSuite(context: SuiteContext): Promise<GpuResult> {
   }
 }
 
-async function waitForApi(baseUrl: string): Promise<void> {
-  for (let attempt = 0; attempt < 240; attempt += 1) {
-    const ready = await fetch(`${baseUrl}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('the API did not become ready');
-}
 
 /** Queues `count` async generations, 16 requests in flight, with no worker running yet. */
 async function queueJobs(baseUrl: string, apiKey: string, count: number): Promise<void> {
