@@ -99,7 +99,10 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
     if (env.RETENTION_DELETE_INPUTS_ON_FINISH) await new ImageJobPreparer(storage).releaseInputs(record.id).catch(() => undefined);
   };
   // Ops data: queued jobs counted into the history buckets (OPS_HISTORY), the dashboard's reader and actions.
-  const opsHistory = env.OPS_HISTORY ? enqueueHistoryCounter(new OpsHistoryRecorder({ redis: producer, prefix }), logger) : undefined;
+  const historyRecorder = env.OPS_HISTORY
+    ? new OpsHistoryRecorder({ redis: producer, prefix, onFlushError: (error) => logger.warn({ err: error }, 'writing the ops history failed; that second of counts is lost') })
+    : undefined;
+  const opsHistory = historyRecorder ? enqueueHistoryCounter(historyRecorder, logger) : undefined;
   const ops = {
     reader: new RedisOpsReader({
       queue,
@@ -212,6 +215,7 @@ export async function startApi(env: ApiEnv, logger: Logger = pino({ level: env.L
       await closed;
       clearInterval(idle);
       clearTimeout(timer);
+      await historyRecorder?.close().catch((error: unknown) => logger.warn({ err: error }, 'writing the last ops history failed'));
       await queue.close();
       await batchPhases.close();
       await webhooks.close();

@@ -86,7 +86,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
 
   // Ops data: the heartbeat (written from the start, `loading` until engines are up) and, with OPS_HISTORY, the history buckets.
   const opsConnection = connect('ops');
-  const opsHistory = config.ops.history ? new OpsHistoryRecorder({ redis: opsConnection, prefix: config.queuePrefix }) : undefined;
+  const opsHistory = config.ops.history
+    ? new OpsHistoryRecorder({ redis: opsConnection, prefix: config.queuePrefix, onFlushError: (error) => logger.warn({ err: error }, 'writing the ops history failed; that second of counts is lost') })
+    : undefined;
   const countLineJobs = opsHistory ? enqueueHistoryCounter(opsHistory, logger) : undefined;
   // Lane depths ride on the heartbeat once the lookups queue exists.
   let sampleDepths: (() => Promise<void>) | undefined;
@@ -139,6 +141,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     await heartbeat.drain();
     await Promise.all(workers.map((worker) => worker.close(config.worker.shutdownTimeoutMs)));
     await heartbeat.close();
+    await opsHistory?.close().catch((error: unknown) => logger.warn({ err: error }, 'writing the last ops history failed'));
     await engines.closeAll().catch((error) => logger.error({ err: error }, 'closing engines failed'));
     await metricsServer?.close();
     await Promise.all([lookups?.close(), maintenance?.close(), webhooks?.close(), batchPhases?.close(), lineJobs?.close()].map((closing) => closing?.catch(() => undefined)));

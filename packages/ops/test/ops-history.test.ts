@@ -28,8 +28,29 @@ describe('ops history buckets', () => {
   });
   afterEach(() => connection.disconnect());
 
-  it('counts enqueued, completed, failed and images per lane and rolls minutes up into hours', async () => {
+  it('sums what a process counts and writes it once a flush comes, failures at once', async () => {
     const recorder = new OpsHistoryRecorder({ redis: connection, prefix, now });
+    const query = new OpsHistoryQuery({ redis: connection, prefix });
+    for (let index = 0; index < 50; index += 1) await recorder.recordSettled(settled({ images: 2 }));
+    await recorder.recordEnqueued([{ queue: 'images', lane: 'interactive', model: 'dall-e-2' }]);
+    const bucket = new OpsKeys(prefix).bucket('minute', Math.floor(clock / MINUTE_MS) * MINUTE_MS);
+    expect(await connection.exists(bucket)).toBe(0);
+
+    await recorder.flush();
+    expect((await query.series('minute', ['images/interactive'], clock)).series['images/interactive']!.at(-1)).toMatchObject({ enqueued: 1, completed: 50, images: 100 });
+    expect(await connection.ttl(bucket)).toBeGreaterThan(23 * 3600);
+
+    // A failure goes out with everything pending; what is left goes out on close.
+    await recorder.recordSettled(settled());
+    await recorder.recordSettled(settled({ status: 'failed', images: 0, errorClass: 'engine_error' }));
+    expect((await query.series('minute', ['images/interactive'], clock)).series['images/interactive']!.at(-1)).toMatchObject({ completed: 51, failed: 1 });
+    await recorder.recordSettled(settled());
+    await recorder.close();
+    expect((await query.series('minute', ['images/interactive'], clock)).series['images/interactive']!.at(-1)).toMatchObject({ completed: 52 });
+  });
+
+  it('counts enqueued, completed, failed and images per lane and rolls minutes up into hours', async () => {
+    const recorder = new OpsHistoryRecorder({ redis: connection, prefix, now, flushIntervalMs: 0 });
     const query = new OpsHistoryQuery({ redis: connection, prefix });
     await recorder.recordEnqueued([{ queue: 'images', lane: 'interactive', model: 'dall-e-2' }, { queue: 'images', lane: 'batch', model: 'dall-e-2', batchId: 'batch_x' }]);
     await recorder.recordSettled(settled({ images: 2 }));
@@ -50,7 +71,7 @@ describe('ops history buckets', () => {
   });
 
   it('gives percentiles from summed histogram bins and failure classes per model', async () => {
-    const recorder = new OpsHistoryRecorder({ redis: connection, prefix, now });
+    const recorder = new OpsHistoryRecorder({ redis: connection, prefix, now, flushIntervalMs: 0 });
     for (let index = 0; index < 90; index += 1) await recorder.recordSettled(settled({ runSeconds: 0.4 }));
     clock += MINUTE_MS;
     for (let index = 0; index < 10; index += 1) await recorder.recordSettled(settled({ runSeconds: 25, status: 'failed', images: 0, errorClass: 'out_of_memory' }));
@@ -65,7 +86,7 @@ describe('ops history buckets', () => {
   });
 
   it('expires buckets so memory stays bounded by the span shown', async () => {
-    await new OpsHistoryRecorder({ redis: connection, prefix, now }).recordSettled(settled());
+    await new OpsHistoryRecorder({ redis: connection, prefix, now, flushIntervalMs: 0 }).recordSettled(settled());
     const keys = new OpsKeys(prefix);
     const minuteTtl = await connection.ttl(keys.bucket('minute', Math.floor(clock / MINUTE_MS) * MINUTE_MS));
     const hourTtl = await connection.ttl(keys.bucket('hour', Math.floor(clock / HOUR_MS) * HOUR_MS));
@@ -76,7 +97,7 @@ describe('ops history buckets', () => {
   });
 
   it('sums images and GPU-seconds per owner prefix per hour and UTC day, and keeps the last failure sample', async () => {
-    const recorder = new OpsHistoryRecorder({ redis: connection, prefix, now });
+    const recorder = new OpsHistoryRecorder({ redis: connection, prefix, now, flushIntervalMs: 0 });
     await recorder.recordSettled(settled({ images: 3, runSeconds: 2 }));
     await recorder.recordSettled(settled({ owner: 'cd'.repeat(32), images: 1, runSeconds: 0.5 }));
     clock += HOUR_MS;

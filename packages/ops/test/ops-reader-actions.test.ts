@@ -32,7 +32,7 @@ describe('ops reader and actions over real queues', () => {
   };
   const startWorkers = async () => {
     const tracker = new WorkerJobTracker();
-    const history = new OpsHistoryRecorder({ redis: connection });
+    const history = new OpsHistoryRecorder({ redis: connection, flushIntervalMs: 0 });
     workers = await createLaneWorkers({
       catalog: imageJobCatalog,
       connection: consumer,
