@@ -1,5 +1,7 @@
 /** What a plain `pnpm bench` runs, and what a published run must include. */
-export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'gpu', 'ops', 'batching'] as const;
+export const SUITE_NAMES = ['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'pipeline', 'ops', 'batching'] as const;
+/** Names for several suites at once: `--only=gpu` runs the GPU-stage suites. */
+const SUITE_GROUPS: Record<string, readonly string[]> = { gpu: ['pipeline', 'batching'] };
 /** Suites that run only when named with --only: long fault-injection runs. */
 export const OPT_IN_SUITES = ['chaos'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number] | (typeof OPT_IN_SUITES)[number];
@@ -115,10 +117,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     else if (/^--seed=\d+$/.test(arg)) seed = Number(arg.slice('--seed='.length));
     else if (arg.startsWith('--batch-lines=')) batchLines = parseBatchLines(arg);
     else if (arg.startsWith('--only=')) {
-      const names = arg.slice('--only='.length).split(',').map((name) => name.trim()).filter(Boolean);
+      const names = arg.slice('--only='.length).split(',').map((name) => name.trim()).filter(Boolean).flatMap((name): readonly string[] => SUITE_GROUPS[name] ?? [name]);
       const unknown = names.filter((name) => !(ALL_SUITES as readonly string[]).includes(name));
       if (unknown.length > 0 || names.length === 0) {
-        throw new Error(`--only takes a comma-separated subset of ${ALL_SUITES.join(',')}; got ${arg}`);
+        throw new Error(`--only takes a comma-separated subset of ${ALL_SUITES.join(',')} (or ${Object.keys(SUITE_GROUPS).join(',')}); got ${arg}`);
       }
       only = ALL_SUITES.filter((name) => names.includes(name));
     } else throw new Error(`unknown flag ${arg}; use --quick, --only=${ALL_SUITES.join(',')}, --seed=N, --batch-lines=N or --cpu-prof`);

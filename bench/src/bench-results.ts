@@ -1,9 +1,9 @@
 import type { BatchResult } from './suites/batch-suite';
 import type { ChaosResult } from './suites/chaos-suite';
 import type { LimitsResult } from './suites/limits-suite';
-import type { GpuResult } from './suites/gpu-suite';
 import type { BatchingResult } from './suites/batching-suite';
 import type { OpsCostResult } from './suites/ops-cost-suite';
+import type { PipelineResult } from './suites/pipeline-suite';
 import type { StreamingResult } from './suites/streaming-suite';
 import type { OnnxStepOverheadResult } from './suites/onnx-suite';
 import type { UploadsResult } from './suites/uploads-suite';
@@ -107,7 +107,7 @@ export interface BenchResults {
   batch?: SuiteOutcome<BatchResult>;
   limits?: SuiteOutcome<LimitsResult>;
   streaming?: SuiteOutcome<StreamingResult>;
-  gpu?: SuiteOutcome<GpuResult>;
+  pipeline?: SuiteOutcome<PipelineResult>;
   batching?: SuiteOutcome<BatchingResult>;
   ops?: SuiteOutcome<OpsCostResult>;
   goals: GoalVerdict[];

@@ -11,13 +11,13 @@ import { runAsyncSuite } from './suites/async-suite';
 import { runBatchSuite } from './suites/batch-suite';
 import { runChaosSuite } from './suites/chaos-suite';
 import { runBaselineSuite } from './suites/baseline-suite';
-import { runGpuSuite } from './suites/gpu-suite';
 import { runBatchingSuite } from './suites/batching-suite';
 import { runLimitsSuite } from './suites/limits-suite';
 import { runLongJobsSuite } from './suites/long-jobs-suite';
 import { runMemorySuite } from './suites/memory-suite';
 import { runOnnxSuite } from './suites/onnx-suite';
 import { runOpsCostSuite } from './suites/ops-cost-suite';
+import { runPipelineSuite } from './suites/pipeline-suite';
 import { stopEverything, type SuiteContext } from './suites/suite-context';
 import { runStreamingSuite } from './suites/streaming-suite';
 import { runSyncSuite } from './suites/sync-suite';
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     batch: runBatchSuite,
     limits: runLimitsSuite,
     streaming: runStreamingSuite,
-    gpu: runGpuSuite,
+    pipeline: runPipelineSuite,
     batching: runBatchingSuite,
     ops: runOpsCostSuite,
   };

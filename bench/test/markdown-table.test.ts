@@ -53,7 +53,7 @@ describe(parseBenchOptions.name, () => {
 
   it('runs every suite at full size by default', () => {
     const options = parseBenchOptions([]);
-    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'gpu', 'ops', 'batching']);
+    expect(options.only).toEqual(['baseline', 'sync', 'async', 'long', 'memory', 'uploads', 'onnx', 'batch', 'limits', 'streaming', 'pipeline', 'ops', 'batching']);
     expect(options.sizes.batchLines).toBe(50_000);
     expect(options.sizes.backlogJobs).toBe(10_000);
     expect(options.sizes.memoryJobs).toBe(20_000);
@@ -75,6 +75,11 @@ describe(parseBenchOptions.name, () => {
     const large = parseBenchOptions(['--batch-lines=30000']).sizes;
     expect([large.batchLines, large.batchLaneLines]).toEqual([30_000, 10_000]);
     for (const bad of ['--batch-lines=50', '--batch-lines=50001', '--batch-lines=2e3', '--batch-lines=']) expect(() => parseBenchOptions([bad])).toThrow(/--batch-lines/);
+  });
+
+  it('expands a group name into its suites', () => {
+    expect(parseBenchOptions(['--only=gpu']).only).toEqual(['pipeline', 'batching']);
+    expect(parseBenchOptions(['--only=onnx,gpu']).only).toEqual(['onnx', 'pipeline', 'batching']);
   });
 
   it('rejects unknown suites and flags instead of silently running everything', () => {

@@ -4,8 +4,8 @@ import type { BenchResults, SuiteOutcome } from '../bench-results';
 import { formatMarkdownTable, formatMiB } from './markdown-table';
 import { batchTables } from './batch-tables';
 import { limitsTables, opsCostTables } from './paired-sync-tables';
-import { gpuTables } from './gpu-tables';
 import { batchingTables } from './batching-tables';
+import { pipelineTables } from './pipeline-tables';
 import { streamingTables } from './streaming-tables';
 import { chaosTables, uploadsTable } from './resilience-tables';
 import { asyncTables, baselineTables, longTable, memoryTable, syncTable } from './suite-tables';
@@ -36,7 +36,7 @@ export function renderBenchmarkReport(results: BenchResults): string {
 
 What the queue in front of the GPUs costs, next to raw BullMQ measured in the same run on the same machine.
 Regenerate with \`pnpm bench\` (about ${results.mode === 'quick' ? 'one minute with `--quick`' : 'eight to thirteen minutes'}); \`--quick\` shrinks every run for a smoke test,
-\`--only=baseline,sync,async,long,memory,uploads,onnx,batch,limits,streaming,gpu,ops,batching\` picks suites (\`--batch-lines=N\` shrinks the batch suite's 50,000-line batch; \`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
+\`--only=baseline,sync,async,long,memory,uploads,onnx,batch,limits,streaming,pipeline,ops,batching\` (or \`gpu\` for pipeline and batching) picks suites (\`--batch-lines=N\` shrinks the batch suite's 50,000-line batch; \`--only=chaos [--seed=N]\` runs the fault-injection suite, never part of a plain run), \`--cpu-prof\` writes V8 profiles of the API and worker to \`bench/results/profiles\`.
 Raw numbers of each run go to \`bench/results/*.json\` for comparing runs.
 
 - Run: ${results.startedAt} → ${results.finishedAt} (${results.mode === 'quick' ? '`--quick`, smaller counts: indicative only' : 'full'})
@@ -69,7 +69,7 @@ ${section('9. Rate limits: the limiter on the sync hot path', results.limits, li
 
 ${section('10. Streaming: time to first partial image and what a stream costs', results.streaming, streamingTables)}
 
-${section('11. GPU stage: pipelined workers against serial ones', results.gpu, gpuTables)}
+${section('11. GPU stage: pipelined workers against serial ones', results.pipeline, pipelineTables)}
 
 ${section('12. Dashboard bookkeeping on the sync hot path', results.ops, opsCostTables)}
 

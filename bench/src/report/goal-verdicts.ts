@@ -34,7 +34,7 @@ export const GOALS = {
 
 /** Evaluates every goal that the measured suites allow; the rest say why not. */
 export function evaluateGoals(results: Omit<BenchResults, 'goals'>): GoalVerdict[] {
-  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...previewGoals(results), gpuGoal(results), ...batchingGoals(results), ...batchGoals(results), limitsGoal(results), opsCostGoal(results), ...chaosGoals(results)];
+  return [...syncGoals(results), ...longGoals(results), memoryGoal(results), uploadsGoal(results), onnxGoal(results), ...previewGoals(results), pipelineGoal(results), ...batchingGoals(results), ...batchGoals(results), limitsGoal(results), opsCostGoal(results), ...chaosGoals(results)];
 }
 
 function limitsGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
@@ -116,11 +116,11 @@ function onnxGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
   };
 }
 
-function gpuGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
+function pipelineGoal(results: Omit<BenchResults, 'goals'>): GoalVerdict {
   const goal = `Pipelined worker (2 slots, one device): device busy ≥ ${GOALS.deviceBusyShare * 100}% of wall time with a full queue`;
-  const gpu = results.gpu;
-  if (gpu?.status !== 'measured') return { goal, measured: gpu?.status === 'not measured' ? gpu.reason : 'suite not run', holds: 'not measured' };
-  const [serial, pipelined] = [gpu.summary.find((row) => row.slots === 1), gpu.summary.find((row) => row.slots === 2)];
+  const pipeline = results.pipeline;
+  if (pipeline?.status !== 'measured') return { goal, measured: pipeline?.status === 'not measured' ? pipeline.reason : 'suite not run', holds: 'not measured' };
+  const [serial, pipelined] = [pipeline.summary.find((row) => row.slots === 1), pipeline.summary.find((row) => row.slots === 2)];
   if (!serial || !pipelined) return { goal, measured: 'no pipelined run', holds: 'not measured' };
   return {
     goal,

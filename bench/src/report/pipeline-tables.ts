@@ -1,8 +1,8 @@
-import type { GpuResult } from '../suites/gpu-suite';
+import type { PipelineResult } from '../suites/pipeline-suite';
 import { formatMarkdownTable, formatNumber } from './markdown-table';
 
 /** Medians per slot count, then every run. */
-export function gpuTables(result: GpuResult): string {
+export function pipelineTables(result: PipelineResult): string {
   const summary = formatMarkdownTable(
     [
       { header: 'worker slots', align: 'right', render: (row) => String(row.slots) },

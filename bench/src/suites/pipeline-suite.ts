@@ -24,7 +24,7 @@ export interface PipelineRun {
   deviceBusyShare: number;
 }
 
-export interface GpuResult {
+export interface PipelineResult {
   engineDelayMs: number;
   size: string;
   storage: string;
@@ -40,7 +40,7 @@ export interface GpuResult {
  * worker with 1, 2 or 3 slots in this process and times it from its first job to its last,
  * reading how long its device lock was held.
  */
-export async function runGpuSuite(context: SuiteContext): Promise<GpuResult> {
+export async function runPipelineSuite(context: SuiteContext): Promise<PipelineResult> {
   const jobs = context.options.quick ? 30 : 150;
   const rounds = context.options.quick ? 1 : 2;
   const s3 = await startS3Server();
@@ -57,9 +57,9 @@ export async function runGpuSuite(context: SuiteContext): Promise<GpuResult> {
       S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
       S3_FORCE_PATH_STYLE: 'true',
     };
-    return await withRedis(context, 'gpu', async (redis) => {
+    return await withRedis(context, 'pipeline', async (redis) => {
       const model = { id: MODEL, profile: 'dall-e-2', queue: 'images', engine: { kind: 'synthetic', exclusive: true, delayMsPerImage: ENGINE_DELAY_MS } };
-      const { env, baseUrl, apiKey } = await prepareServiceEnv({ name: 'gpu', workDir: context.workDir, redisUrl: redis.url, models: [model], workerConcurrency: 1 });
+      const { env, baseUrl, apiKey } = await prepareServiceEnv({ name: 'pipeline', workDir: context.workDir, redisUrl: redis.url, models: [model], workerConcurrency: 1 });
       const serviceEnv = { ...env, ...storageEnv };
       const api = ServiceProcess.start({ name: 'api', entry: 'apps/api/src/main.ts', cwd: context.repoRoot, env: serviceEnv });
       const unregister = stopOnInterrupt(() => api.stop());
