@@ -102,6 +102,11 @@ export interface EngineRunOptions {
   onProgress?: (progress: EngineProgress) => void;
   /** Awaited before the run goes on, so previews arrive in order and before the result; a caller that stores them should queue the work and answer at once. */
   onPreview?: (preview: EnginePreview) => Promise<void>;
+  /**
+   * Told the milliseconds this run held its device, its share where a batch held it for several:
+   * GPU time, without the wait in line. Called by the worker's device lock, never by an engine.
+   */
+  onDeviceTime?: (ms: number) => void;
 }
 
 export interface EngineResult<I extends EngineImage = EngineImage> {

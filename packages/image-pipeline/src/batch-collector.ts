@@ -6,7 +6,7 @@ import {
   type GenerateRequest,
   type ImageEngine,
 } from '@imageforge/engine-core';
-import type { DeviceLock } from './device-lock';
+import { timedOnDevice, type DeviceLock } from './device-lock';
 
 /** A generation waiting for its share of a batch. */
 interface Pending {
@@ -47,7 +47,7 @@ export class BatchCollector {
 
   generate(request: GenerateRequest, options: EngineRunOptions): Promise<EngineResult> {
     const key = this.batching.keyOf(request);
-    if (key === null || request.n >= this.batching.maxBatch) return this.lock.run(options.signal, () => this.engine.generate(request, options));
+    if (key === null || request.n >= this.batching.maxBatch) return this.lock.run(options.signal, () => timedOnDevice(options, () => this.engine.generate(request, options)));
     return new Promise<EngineResult>((resolve, reject) => {
       const entry: Pending = { collector: this, key, request, options, resolve, reject };
       if (!this.join(entry)) void this.queue(entry);
@@ -118,15 +118,21 @@ export class BatchCollector {
     const [only] = live;
     if (!only) return;
     if (live.length === 1) {
-      await this.engine.generate(only.request, only.options).then(only.resolve, only.reject);
+      await timedOnDevice(only.options, () => this.engine.generate(only.request, only.options)).then(only.resolve, only.reject);
       return;
     }
     let results: Array<EngineResult | Error>;
+    const started = performance.now();
     try {
       results = await this.batching.generateMany(live.map(({ request, options }) => ({ request, options })));
     } catch (error) {
       for (const member of live) member.reject(error);
       return;
+    } finally {
+      // Each job's share of the device is its share of the batch's images.
+      const heldMs = performance.now() - started;
+      const images = live.reduce((sum, member) => sum + member.request.n, 0);
+      for (const member of live) member.options.onDeviceTime?.((heldMs * member.request.n) / images);
     }
     live.forEach((member, i) => {
       const result = results[i];

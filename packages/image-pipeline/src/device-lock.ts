@@ -1,4 +1,4 @@
-import { EngineAbortedError } from '@imageforge/engine-core';
+import { EngineAbortedError, type EngineRunOptions } from '@imageforge/engine-core';
 
 /**
  * One engine run at a time on a device, first come first served, so a worker with several
@@ -110,5 +110,15 @@ export class DeviceLock {
     this.held = true;
     this.heldSince = this.now();
     this.holds += 1;
+  }
+}
+
+/** Runs `run` (which holds the device) and tells `onDeviceTime` how long it took, failed runs too. */
+export async function timedOnDevice<T>(options: EngineRunOptions, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    options.onDeviceTime?.(performance.now() - started);
   }
 }

@@ -1,7 +1,7 @@
 import type { EngineConfig, ModelRegistry, ModelRegistryEntry } from '@imageforge/contracts';
-import type { EngineDescription, ImageEngine } from '@imageforge/engine-core';
+import type { EngineDescription, EngineRunOptions, ImageEngine } from '@imageforge/engine-core';
 import { BatchCollector } from './batch-collector';
-import { DeviceLock } from './device-lock';
+import { DeviceLock, timedOnDevice } from './device-lock';
 import { createEngine, type EngineFactory } from './engine-factory';
 
 /** One engine instance and the models it serves, as logged at startup. */
@@ -152,16 +152,18 @@ export class EngineSet {
  * batches them; loading, describing and closing pass straight through.
  */
 function lockedEngine(engine: ImageEngine, lock: DeviceLock, collector?: BatchCollector): ImageEngine {
+  const held = <T>(options: EngineRunOptions, run: () => Promise<T>) => lock.run(options.signal, () => timedOnDevice(options, run));
   return {
     name: engine.name,
     load: () => engine.load(),
     close: () => engine.close(),
     describe: () => engine.describe(),
-    generate: (request, options) => (collector ? collector.generate(request, options) : lock.run(options.signal, () => engine.generate(request, options))),
-    edit: (request, options) => lock.run(options.signal, () => engine.edit(request, options)),
-    variation: (request, options) => lock.run(options.signal, () => engine.variation(request, options)),
+    generate: (request, options) => (collector ? collector.generate(request, options) : held(options, () => engine.generate(request, options))),
+    edit: (request, options) => held(options, () => engine.edit(request, options)),
+    variation: (request, options) => held(options, () => engine.variation(request, options)),
   };
 }
+
 
 /** JSON with sorted object keys, so `{a,b}` and `{b,a}` name the same engine. */
 function canonicalJson(value: unknown): string {

@@ -92,6 +92,26 @@ describe('EngineSet device locks', () => {
   const request = { model: 'm', n: 1, width: 16, height: 16, quality: 'low', background: 'opaque' as const, seed: 1, prompt: 'p', output: { format: 'png' as const } };
 
 
+  it('tells each run the time it held the device, without its wait in line', async () => {
+    const set = EngineSet.forQueues(registry([{ id: 'gpu', engine: { kind: 'synthetic', exclusive: true, delayMsPerImage: 30 } }]), ['images']);
+    await set.loadAll();
+    try {
+      const held: number[] = [];
+      const started = performance.now();
+      const timed = (index: number) =>
+        set
+          .forModel('gpu')
+          .generate({ ...request, model: 'gpu' }, { signal: never, onDeviceTime: (ms) => (held[index] = ms) })
+          .then(() => performance.now() - started);
+      const [, secondWall] = await Promise.all([timed(0), timed(1)]);
+      // The second waited for the first: its wall time holds both holds, its device time only its own.
+      expect(held[1]).toBeGreaterThanOrEqual(29);
+      expect(secondWall).toBeGreaterThanOrEqual(held[0]! + held[1]! - 1);
+    } finally {
+      await set.closeAll();
+    }
+  });
+
   it('serialises the runs of exclusive engines sharing a device, and leaves the others parallel', async () => {
     const set = EngineSet.forQueues(
       registry([

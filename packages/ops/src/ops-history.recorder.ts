@@ -26,8 +26,10 @@ export interface SettledFact {
   images: number;
   /** From acceptance to the start of the run; absent when it never started. */
   waitSeconds?: number;
-  /** Slot time of the run, counted as GPU-seconds; absent when it never started. */
+  /** Slot time of the run; absent when it never started. */
   runSeconds?: number;
+  /** Time the run held its device (the worker's engine time); GPU-seconds count this, else runSeconds. */
+  gpuSeconds?: number;
   /** Set unless it succeeded. */
   errorClass?: ErrorClass;
   sample?: FailureGroup['sample'];
@@ -128,22 +130,23 @@ export class OpsHistoryRecorder {
       increments.push([field.model(fact.model, METRIC.failureClass(fact.errorClass)), 1], [field.failureClass(fact.errorClass), 1]);
     }
     const { pending } = this;
+    const gpuSeconds = fact.gpuSeconds ?? fact.runSeconds;
     for (const resolution of ['minute', 'hour'] as const) {
       const key = this.keys.bucket(resolution, bucketStart(at, resolution));
       const ttl = bucketTtlSeconds(resolution);
       for (const [name, by] of increments) pending.add(pending.increments, key, name, by, ttl);
-      if (fact.runSeconds !== undefined) {
-        pending.add(pending.floats, key, field.lane(series, METRIC.gpuSeconds), fact.runSeconds, ttl);
-        pending.add(pending.floats, key, field.model(fact.model, METRIC.gpuSeconds), fact.runSeconds, ttl);
+      if (gpuSeconds !== undefined) {
+        pending.add(pending.floats, key, field.lane(series, METRIC.gpuSeconds), gpuSeconds, ttl);
+        pending.add(pending.floats, key, field.model(fact.model, METRIC.gpuSeconds), gpuSeconds, ttl);
       }
     }
     const owner = fact.owner.slice(0, OWNER_PREFIX_LENGTH);
     for (const [resolution, count] of [['hour', USAGE_HOUR_BUCKETS], ['day', USAGE_DAY_BUCKETS]] as const) {
-      if (fact.images === 0 && fact.runSeconds === undefined) break;
+      if (fact.images === 0 && gpuSeconds === undefined) break;
       const key = this.keys.usage(resolution, bucketStart(at, resolution));
       const ttl = Math.ceil(((count + 1) * bucketMs(resolution)) / 1000);
       if (fact.images > 0) pending.add(pending.increments, key, `${owner}:img`, fact.images, ttl);
-      if (fact.runSeconds !== undefined) pending.add(pending.floats, key, `${owner}:gpu`, fact.runSeconds, ttl);
+      if (gpuSeconds !== undefined) pending.add(pending.floats, key, `${owner}:gpu`, gpuSeconds, ttl);
     }
     if (fact.errorClass && fact.sample) pending.samples.set(this.keys.failureSample(fact.errorClass), JSON.stringify({ at, sample: fact.sample }));
     // Failures are rare and an operator looks for them at once: they go out now, with whatever is pending.

@@ -33,6 +33,7 @@ export function opsHistoryHook(options: OpsSettledHookOptions): JobSettledHook<I
         status: outcome.status,
         images: outcome.status === 'succeeded' ? outcome.result.images.length : 0,
         ...(startedAt !== undefined ? { waitSeconds: Math.max(0, startedAt - payload.acceptedAt) / 1000, runSeconds: Math.max(0, endedAt - startedAt) / 1000 } : {}),
+        ...(outcome.status === 'succeeded' && outcome.result.engineSeconds !== undefined ? { gpuSeconds: outcome.result.engineSeconds } : {}),
       };
       if (outcome.status !== 'succeeded') {
         const error = run?.error;

@@ -60,6 +60,8 @@ export const ImageJobResultSchema = z.object({
   usage: ImagesUsageSchema.optional(),
   /** Unix milliseconds when the worker finished. */
   finishedAt: z.number().int().nonnegative(),
+  /** Seconds the run held its device (its share of a batch), or ran where it holds none: the GPU time usage counts. */
+  engineSeconds: z.number().nonnegative().optional(),
 });
 export type ImageJobResult = z.infer<typeof ImageJobResultSchema>;
 
