@@ -173,3 +173,14 @@ export class EngineAbortedError extends Error {
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new EngineAbortedError();
 }
+
+/**
+ * Allocation failures as engines report them (ONNX Runtime's "Failed to allocate memory", CUDA's
+ * "out of memory", ComfyUI's OOM, Node's ENOMEM): what a smaller batch or another worker may fix.
+ */
+export const OUT_OF_MEMORY_PATTERN = /out of memory|\boom\b|enomem|allocation failed|allocation failure|bad_alloc|heap limit|cuda.*memory|failed to allocate|cannot allocate memory|cublas_status_alloc_failed/i;
+
+export function isOutOfMemoryError(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  return OUT_OF_MEMORY_PATTERN.test(text);
+}

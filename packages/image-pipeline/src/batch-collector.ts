@@ -1,5 +1,6 @@
 import {
   EngineAbortedError,
+  isOutOfMemoryError,
   type EngineBatching,
   type EngineResult,
   type EngineRunOptions,
@@ -115,25 +116,41 @@ export class BatchCollector {
       member.reject(new EngineAbortedError());
       return false;
     });
+    await this.runShared(live);
+  }
+
+  /**
+   * One shared run of jobs whose signals were live when it began. A batch the device had no memory
+   * for is split in halves, each run again, down to single jobs: a job alone that still runs out
+   * fails with that error for BullMQ to retry, maybe on another worker.
+   */
+  private async runShared(live: Pending[]): Promise<void> {
     const [only] = live;
     if (!only) return;
     if (live.length === 1) {
       await timedOnDevice(only.options, () => this.engine.generate(only.request, only.options)).then(only.resolve, only.reject);
       return;
     }
-    let results: Array<EngineResult | Error>;
     const started = performance.now();
-    try {
-      results = await this.batching.generateMany(live.map(({ request, options }) => ({ request, options })));
-    } catch (error) {
-      for (const member of live) member.reject(error);
+    const outcome = await this.batching.generateMany(live.map(({ request, options }) => ({ request, options }))).then(
+      (results) => ({ results }),
+      (error: unknown) => ({ error }),
+    );
+    // Each job's share of the device is its share of the batch's images, a failed run's too.
+    const heldMs = performance.now() - started;
+    const images = live.reduce((sum, member) => sum + member.request.n, 0);
+    for (const member of live) member.options.onDeviceTime?.((heldMs * member.request.n) / images);
+    if ('error' in outcome) {
+      if (isOutOfMemoryError(outcome.error)) {
+        const half = Math.ceil(live.length / 2);
+        await this.runShared(live.slice(0, half));
+        await this.runShared(live.slice(half));
+        return;
+      }
+      for (const member of live) member.reject(outcome.error);
       return;
-    } finally {
-      // Each job's share of the device is its share of the batch's images.
-      const heldMs = performance.now() - started;
-      const images = live.reduce((sum, member) => sum + member.request.n, 0);
-      for (const member of live) member.options.onDeviceTime?.((heldMs * member.request.n) / images);
     }
+    const { results } = outcome;
     live.forEach((member, i) => {
       const result = results[i];
       if (result instanceof Error) member.reject(result);

@@ -2,7 +2,7 @@
  * @jest-environment <rootDir>/packages/engine-onnx/test/fixtures/onnx-test-environment.ts
  */
 import { ModelRegistry, ModelRegistryEntrySchema } from '@imageforge/contracts';
-import { EngineAbortedError, type EngineResult, type GenerateRequest } from '@imageforge/engine-core';
+import { EngineAbortedError, type EngineResult, type GenerateRequest, type ImageEngine } from '@imageforge/engine-core';
 import { createOnnxEngine, type OnnxEngineConfigInput } from '@imageforge/engine-onnx';
 import { writeConvUNet } from '../../engine-onnx/test/fixtures/conv-unet';
 import { type TinySdModel, writeTinySdModel } from '../../engine-onnx/test/fixtures/tiny-sd-model';
@@ -22,19 +22,46 @@ afterAll(async () => {
   await model.remove();
 });
 
-/** A worker's engines over the tiny model, counting UNet calls through the pipeline's timing hook. */
-async function engines(batchWindowMs: number, maxBatch = 4): Promise<{ set: EngineSet; unetCalls: () => number }> {
+/**
+ * A worker's engines over the tiny model, counting UNet calls through the pipeline's timing hook.
+ * `fitsImages`: the device has memory for that many images in one shared run; more fail as ONNX
+ * Runtime reports an allocation failure.
+ */
+async function engines(batchWindowMs: number, maxBatch = 4, fitsImages = Infinity): Promise<{ set: EngineSet; unetCalls: () => number; sharedRuns: number[] }> {
   let calls = 0;
+  const sharedRuns: number[] = [];
   const timing = { record: (kind: string, phase: string) => void (kind === 'onnx' && phase === 'unet' && (calls += 1)) };
   const entry = ModelRegistryEntrySchema.parse({
     id: 'tiny-sd',
     profile: 'dall-e-2',
     engine: { kind: 'onnx', modelDir: model.dir, steps: STEPS, guidanceScale: 5, maxBatch },
   });
-  const set = EngineSet.forQueues(new ModelRegistry([entry]), ['images'], async (config) => createOnnxEngine(config as OnnxEngineConfigInput, { timing }), { batchWindowMs });
+  const limited = (engine: ImageEngine): ImageEngine => {
+    const batching = engine.batching!;
+    return {
+      name: engine.name,
+      load: () => engine.load(),
+      close: () => engine.close(),
+      describe: () => engine.describe(),
+      generate: (r, o) => engine.generate(r, o),
+      edit: (r, o) => engine.edit(r, o),
+      variation: (r, o) => engine.variation(r, o),
+      batching: {
+        maxBatch: batching.maxBatch,
+        keyOf: (r) => batching.keyOf(r),
+        generateMany: async (runs) => {
+          const images = runs.reduce((sum, run) => sum + run.request.n, 0);
+          sharedRuns.push(images);
+          if (images > fitsImages) throw new Error('[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 268435456');
+          return batching.generateMany(runs);
+        },
+      },
+    };
+  };
+  const set = EngineSet.forQueues(new ModelRegistry([entry]), ['images'], async (config) => limited(createOnnxEngine(config as OnnxEngineConfigInput, { timing })), { batchWindowMs });
   sets.push(set);
   await set.loadAll();
-  return { set, unetCalls: () => calls };
+  return { set, unetCalls: () => calls, sharedRuns };
 }
 
 const request = (seed: number, size = 64, prompt = `prompt ${seed}`): GenerateRequest => ({
@@ -114,6 +141,17 @@ describe('batching at the device lock', () => {
     expect(first).toEqual({ status: 'rejected', reason: new EngineAbortedError() });
     expect(third).toEqual({ status: 'rejected', reason: new EngineAbortedError() });
     expect(second.status === 'fulfilled' && pixels(second.value)).toEqual(expected[1]);
+  });
+
+  it('splits a batch the device has no memory for into halves, each job still getting its own images', async () => {
+    const requests = [request(1), request(2), request(3), request(4)];
+    const expected = await alone(requests);
+    const { set, sharedRuns } = await engines(50, 4, 2);
+    const engine = set.forModel('tiny-sd');
+    const results = await Promise.all(requests.map((r) => engine.generate(r, free())));
+    // Four images did not fit; each half of two did.
+    expect(sharedRuns).toEqual([4, 2, 2]);
+    expect(results.map(pixels)).toEqual(expected);
   });
 
   it('runs every call on its own when BATCH_WINDOW_MS is 0', async () => {

@@ -1,3 +1,4 @@
+import { OUT_OF_MEMORY_PATTERN } from '@imageforge/engine-core';
 import { isDeadlineExceededReason, isExpiredReason } from '@imageforge/jobs';
 import { isCancelledReason } from '@imageforge/queue';
 import type { ErrorClass } from './ops-views';
@@ -11,7 +12,7 @@ export type FailureLike = string | { name?: string; message?: string; code?: unk
  * (ORT's "Failed to allocate memory", "CUDA out of memory", ComfyUI's OOM).
  */
 const PATTERNS: ReadonlyArray<[ErrorClass, RegExp]> = [
-  ['out_of_memory', /out of memory|\boom\b|enomem|allocation failed|allocation failure|bad_alloc|heap limit|cuda.*memory|failed to allocate|cannot allocate memory|cublas_status_alloc_failed/i],
+  ['out_of_memory', OUT_OF_MEMORY_PATTERN],
   ['timeout', /timed? ?out|timeout|etimedout|esockettimedout|deadline/i],
   ['storage_fault', /^storage |storageunavailable|nosuchbucket|nosuchkey|accessdenied|slowdown|econnrefused.*(s3|storage)|\bs3\b|object storage|enospc|erofs|edquot/i],
   ['invalid_input', /permanentjoberror|not a usable image|is missing from storage|invalid|unsupported|exceeds|too (large|many)|corrupt|could not decode|unknown job name/i],
