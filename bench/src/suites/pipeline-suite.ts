@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { createS3Bucket, S3RVER_CREDENTIALS, S3RVER_REGION, startS3Server } from '@imageforge/testing';
+import { createS3Bucket, s3rverStorageEnv, startS3Server } from '@imageforge/testing';
 import { parseWorkerConfig } from '@imageforge/worker/src/worker-config';
 import { startWorker } from '@imageforge/worker/src/worker-runtime';
 import { prepareServiceEnv } from '../stack/app-stack';
@@ -48,15 +48,7 @@ export async function runPipelineSuite(context: SuiteContext): Promise<PipelineR
   try {
     const bucket = 'bench-gpu';
     await createS3Bucket(s3.endpoint, bucket);
-    const storageEnv = {
-      STORAGE_DRIVER: 's3',
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: S3RVER_REGION,
-      S3_BUCKET: bucket,
-      S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      S3_FORCE_PATH_STYLE: 'true',
-    };
+    const storageEnv = s3rverStorageEnv(s3.endpoint, bucket);
     return await withRedis(context, 'pipeline', async (redis) => {
       const model = { id: MODEL, profile: 'dall-e-2', queue: 'images', engine: { kind: 'synthetic', exclusive: true, delayMsPerImage: ENGINE_DELAY_MS } };
       const { env, baseUrl, apiKey } = await prepareServiceEnv({ name: 'pipeline', workDir: context.workDir, redisUrl: redis.url, models: [model], workerConcurrency: 1 });

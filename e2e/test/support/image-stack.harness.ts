@@ -8,8 +8,7 @@ import {
   createS3Bucket,
   RedisClusterProcess,
   RedisServerProcess,
-  S3RVER_CREDENTIALS,
-  S3RVER_REGION,
+  s3rverStorageEnv,
   startS3Server,
   uniqueBucketName,
   type RunningS3Server,
@@ -103,15 +102,7 @@ export function useImageStack(options: ImageStackOptions = {}) {
       s3 = await startS3Server();
       const bucket = uniqueBucketName('e2e');
       await createS3Bucket(s3.endpoint, bucket);
-      storageEnv = {
-        STORAGE_DRIVER: 's3',
-        S3_ENDPOINT: s3.endpoint,
-        S3_REGION: S3RVER_REGION,
-        S3_BUCKET: bucket,
-        S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-        S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-        S3_FORCE_PATH_STYLE: 'true',
-      };
+      storageEnv = s3rverStorageEnv(s3.endpoint, bucket);
     } else {
       storageEnv = { STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: join(dir, 'objects') };
     }

@@ -112,7 +112,8 @@ describe(createLaneWorkers.name, () => {
   });
 
   it('keeps the batch lane moving under a constant flood of sync calls', async () => {
-    const { started } = await startLanes(1, () => sleep(5), { batch: 0.1 });
+    // Jobs long next to the sync worker's fetch of its next job, so that slots seldom free while no sync job waits.
+    const { started } = await startLanes(1, () => sleep(25), { batch: 0.1 });
     await current.queues.enqueueBulk(Array.from({ length: 10 }, () => job('batch')));
     await current.queues.enqueueBulk(Array.from({ length: 60 }, () => job('interactive')));
 
@@ -120,9 +121,8 @@ describe(createLaneWorkers.name, () => {
 
     const batch = started.slice(5, 45).filter((entry) => entry.lane === 'batch').length;
     expect(batch).toBeGreaterThanOrEqual(3);
-    // 10% of 40 is 4; a slot freed while the sync worker is still fetching its next job goes to batch
-    // uncontended, which a loaded machine makes more frequent. The flood still has most slots.
-    expect(batch).toBeLessThanOrEqual(8);
+    // 10% of 40 is 4; a slot freed while the sync worker is still fetching its next job goes to batch uncontended.
+    expect(batch).toBeLessThanOrEqual(7);
   });
 
   it('cancels a job waiting at the gate, and hands a waiting job back at close, without leaking its slot', async () => {

@@ -37,6 +37,19 @@ export async function startS3Server(): Promise<RunningS3Server> {
   };
 }
 
+/** The environment that points the API and workers at `bucket` on an s3rver at `endpoint`. */
+export function s3rverStorageEnv(endpoint: string, bucket: string): Record<string, string> {
+  return {
+    STORAGE_DRIVER: 's3',
+    S3_ENDPOINT: endpoint,
+    S3_REGION: S3RVER_REGION,
+    S3_BUCKET: bucket,
+    S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
 /** Creates a bucket over the S3 protocol, as a real deployment's provisioning would. */
 export async function createS3Bucket(endpoint: string, name: string): Promise<void> {
   const client = new S3Client({
