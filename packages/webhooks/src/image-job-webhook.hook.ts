@@ -1,4 +1,5 @@
 import {
+  apiErrorOfReason,
   endedJobErrorCode,
   imageJobCatalog,
   outcomeOf,
@@ -39,7 +40,8 @@ export function imageJobWebhookEvent(
       operation: imageJobCatalog[job.name].operation,
       model: payload.params.model,
       status: outcome.status,
-      ...(outcome.status === 'succeeded' ? {} : { error: { message: outcome.reason, code: endedJobErrorCode(outcome) } }),
+      // A forwarded upstream error is recorded as JSON behind its marker; receivers get its message.
+      ...(outcome.status === 'succeeded' ? {} : { error: { message: apiErrorOfReason(outcome.reason)?.message ?? outcome.reason, code: endedJobErrorCode(outcome) } }),
     },
     ...(payload.webhookUrl ? { url: payload.webhookUrl } : {}),
   };

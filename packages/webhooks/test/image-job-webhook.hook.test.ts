@@ -1,4 +1,4 @@
-import { deadlineExceededReason, expiredReason, WEBHOOKS_QUEUE, type AnyImageJobRecord, type ImageJobPayload, type SettledJob, type ImageJobCatalog } from '@imageforge/jobs';
+import { ApiErrorJobFailure, deadlineExceededReason, expiredReason, WEBHOOKS_QUEUE, type AnyImageJobRecord, type ImageJobPayload, type SettledJob, type ImageJobCatalog } from '@imageforge/jobs';
 import type { RedisClient } from '@imageforge/queue';
 import { dallE2Params, useRedisServer } from '@imageforge/testing';
 import { imageJobRecordAnnouncer, imageJobWebhookEvent, imageJobWebhookHook, WebhookOutbox } from '../src';
@@ -43,6 +43,12 @@ describe('image job events', () => {
     expect(expired).toMatchObject({ id: 'evt_imgjob_4_expired', type: 'image.job.expired', data: { status: 'expired', error: { code: 'job_expired' } } });
     const overrun = imageJobWebhookEvent({ ...settled, outcome: { status: 'failed', reason: deadlineExceededReason(2_000) } });
     expect(overrun).toMatchObject({ type: 'image.job.failed', data: { error: { code: 'deadline_exceeded', message: expect.stringContaining('2000 ms') } } });
+  });
+
+  it("announces an upstream engine's refusal with the upstream's message and code, not the recorded reason", () => {
+    const refused = new ApiErrorJobFailure({ status: 400, type: 'invalid_request_error', message: "Invalid 'n': integer above maximum value.", param: 'n', code: 'integer_above_max_value' });
+    const event = imageJobWebhookEvent({ jobId: 'imgjob_5', name: 'image.generate', payload: payload(), outcome: { status: 'failed', reason: refused.message } });
+    expect(event?.data.error).toEqual({ message: "Invalid 'n': integer above maximum value.", code: 'integer_above_max_value' });
   });
 
   describe('through the outbox', () => {
