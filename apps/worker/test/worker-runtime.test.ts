@@ -32,10 +32,8 @@ describe(startWorker.name, () => {
       const jobId = newJobId();
       await queue.enqueue({ queue: queueName, name: 'image.generate', payload: generatePayload(3), jobId });
 
-      const job = await waitFor(async () => {
-        const current = await queue.queue(queueName).getJob(jobId);
-        return (await current?.getState()) === 'completed' ? current : undefined;
-      }, 10_000, 'the job to complete');
+      // State first, then the job: a job read before it completed keeps its empty returnvalue.
+      const job = await waitFor(async () => ((await queue.queue(queueName).getJobState(jobId)) === 'completed' ? queue.queue(queueName).getJob(jobId) : undefined), 10_000, 'the job to complete');
 
       const result = ImageJobResultSchema.parse(job.returnvalue);
       expect(result.images.map((image) => image.key)).toEqual([0, 1, 2].map((i) => `jobs/${jobId}/output/${i}.png`));
