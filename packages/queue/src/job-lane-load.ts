@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { JobCatalog, JobPayload, LaneLoad } from '@imageforge/jobs';
 import { SLOT_STARTED_FIELD } from './job-slot-mark';
+import { parseSampledPayload } from './sampled-payload';
 import type { RedisClient } from './redis-connection';
 
 /*
@@ -47,13 +48,6 @@ export async function jobLaneLoad<C extends JobCatalog>(queue: Queue, connection
   const keys = [queue.toKey('wait'), queue.toKey('paused'), queue.toKey('prioritized'), queue.toKey('active')];
   const size = String(Math.max(0, Math.floor(sample)));
   const [waiting, running, picked] = (await connection.eval(LANE_LOAD_SCRIPT, keys.length, ...keys, queue.toKey(''), SLOT_STARTED_FIELD, size)) as [number, number, string[]?];
-  const payloads: JobPayload<C>[] = [];
-  for (const data of picked ?? []) {
-    try {
-      payloads.push(JSON.parse(data) as JobPayload<C>);
-    } catch {
-      // A hash written by something other than BullMQ: the estimate does without it.
-    }
-  }
+  const payloads = (picked ?? []).map((data) => parseSampledPayload<C>(data)).filter((payload): payload is JobPayload<C> => payload !== undefined);
   return { waiting: Number(waiting), running: Number(running), sample: payloads };
 }

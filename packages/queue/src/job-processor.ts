@@ -27,8 +27,6 @@ export type WorkerJobEvent =
   | { type: 'failed'; jobId: string; name: string; attempt: number; durationMs: number; error: Error; willRetry: boolean }
   | { type: 'cancelled' | 'handed_back' | 'expired'; jobId: string; name: string; attempt: number; durationMs: number };
 
-export { SLOT_STARTED_FIELD } from './job-slot-mark';
-
 /** Abort reasons the worker gives BullMQ's per-job AbortController. */
 export const ABORT_REASON_CANCEL = 'imageforge:cancel';
 export const ABORT_REASON_SHUTDOWN = 'imageforge:shutdown';

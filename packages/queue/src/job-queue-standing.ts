@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { JobCatalog, JobPayload, QueueStanding } from '@imageforge/jobs';
-import { SLOT_STARTED_FIELD } from './job-processor';
+import { SLOT_STARTED_FIELD } from './job-slot-mark';
+import { parseSampledPayload } from './sampled-payload';
 import type { RedisClient } from './redis-connection';
 
 /*
@@ -81,18 +82,9 @@ export async function jobQueueStanding<C extends JobCatalog>(
   const running: QueueStanding<C>['running'] = [];
   const flat = reply[1] ?? [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
-    const payload = parsePayload<C>(flat[i]!);
+    const payload = parseSampledPayload<C>(flat[i]!);
     if (payload !== undefined) running.push({ payload, startedAt: Number(flat[i + 1]) });
   }
-  const ahead = (reply[2] ?? []).map((data) => parsePayload<C>(data)).filter((payload): payload is JobPayload<C> => payload !== undefined);
+  const ahead = (reply[2] ?? []).map((data) => parseSampledPayload<C>(data)).filter((payload): payload is JobPayload<C> => payload !== undefined);
   return { position, ahead, running };
-}
-
-function parsePayload<C extends JobCatalog>(data: string): JobPayload<C> | undefined {
-  try {
-    return JSON.parse(data) as JobPayload<C>;
-  } catch {
-    // A hash written by something other than BullMQ; the estimate does without it.
-    return undefined;
-  }
 }

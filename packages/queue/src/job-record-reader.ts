@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { isJobName, type AnyJobRecord, type JobCatalog } from '@imageforge/jobs';
-import { SLOT_STARTED_FIELD } from './job-processor';
+import { SLOT_STARTED_FIELD } from './job-slot-mark';
 import { progressPercent, statusOf } from './job-state';
 import type { RedisClient } from './redis-connection';
 
