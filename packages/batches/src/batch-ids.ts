@@ -16,10 +16,8 @@ export function isBatchId(value: string): boolean {
 
 const digest = (...parts: (string | number)[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
 
-/** The image job of a line (BullMQ ids: no ':' and not all digits). */
-export function lineJobId(batchId: string, line: number): string {
-  return `${batchId}-${line}`;
-}
+/** The image job of a line, as the job model names it. */
+export { batchLineJobId as lineJobId } from '@imageforge/jobs';
 
 /** `batch_req_…` of a line's output record. */
 export function lineRecordId(batchId: string, line: number): string {

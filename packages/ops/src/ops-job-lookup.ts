@@ -1,4 +1,4 @@
-import { imageJobCatalog, type ImageJobCatalog, type ImageJobPayload, type JobLane, type JobStatus } from '@imageforge/jobs';
+import { batchLineJobId, imageJobCatalog, type ImageJobCatalog, type ImageJobPayload, type JobLane, type JobStatus } from '@imageforge/jobs';
 import { readJobRecord, statusOf, type JobQueue, type LaneQueue, type RedisClient } from '@imageforge/queue';
 import { classifyError } from './error-class';
 import { OWNER_PREFIX_LENGTH } from './ops-history.recorder';
@@ -119,7 +119,7 @@ export class OpsJobLookup {
     const total = Math.min(record?.total || MAX_BATCH_LINES_SCANNED, MAX_BATCH_LINES_SCANNED);
     const found: JobSummary[] = [];
     for (let first = 1; first <= total && found.length < limit; first += BATCH_CHUNK) {
-      const ids = Array.from({ length: Math.min(BATCH_CHUNK, total - first + 1) }, (_, index) => `${batchId}-${first + index}`);
+      const ids = Array.from({ length: Math.min(BATCH_CHUNK, total - first + 1) }, (_, index) => batchLineJobId(batchId, first + index));
       let present = 0;
       for (const lane of lanes) {
         const jobs = await Promise.all(ids.map((id) => lane.bull.getJob(id)));

@@ -19,7 +19,7 @@ const JobContextSchema = z.object({
   params: NormalizedImageParamsSchema,
   /** How urgently it waits (see the queue's lane policy); absent on jobs queued before lanes were recorded. */
   lane: z.enum(JOB_LANES).optional(),
-  /** Set on a batch's line: where its outcome is tallied. */
+  /** Set on a batch's line (its job id is `batchLineJobId(id, line)`): where its outcome is tallied. */
   batch: z.object({ id: z.string().min(1), line: z.number().int().positive(), customId: z.string() }).optional(),
   /** The request's own webhook endpoint (`webhook_url`), already checked against the allowed hosts. */
   webhookUrl: z.string().url().optional(),
@@ -104,4 +104,12 @@ export function imageJobNameFor(operation: ImageOperation): ImageJobName {
   const name = (Object.keys(imageJobCatalog) as ImageJobName[]).find((candidate) => imageJobCatalog[candidate].operation === operation);
   if (!name) throw new Error(`no image job performs ${operation}`);
   return name;
+}
+
+/**
+ * The image job of a batch's line: derived from the batch, so an expand phase that runs again
+ * names the same job, and anyone holding a batch id can find its lines (BullMQ ids: no ':', not all digits).
+ */
+export function batchLineJobId(batchId: string, line: number): string {
+  return `${batchId}-${line}`;
 }
